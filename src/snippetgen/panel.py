@@ -1,0 +1,180 @@
+"""The expanded row of the Agents page: components block, tabs and snippets."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .chat import COMPLETION_FIELD, ROLE_PREFIX
+from .deployment import Deployment
+from .render import (
+    GENERATE_PARAMS,
+    KeyDisplay,
+    Placeholders,
+    Snippet,
+    check_profile,
+    mask_key,
+    missing_values,
+    render_snippet,
+)
+from .rules import Situation, TabId, rule_table
+
+NOT_FOUND = "No deployment found for this agent"
+NOT_FOUND_HINT = "Click Connect first or wait until status leaves Pending."
+STATUS_WARNING = "Status is {status}: calls may fail until you reconnect."
+ROTATE_NOTE = (
+    "Rotate deployment API key opens a confirmation dialog; after confirm, "
+    "the old key stops working immediately."
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Component(_Model):
+    """One row of the components block: a value shown, and the value its copy icon copies."""
+
+    id: Literal["api_key", "endpoint"]
+    label: str
+    use: str
+    display: str
+    copy_value: str | None = Field(repr=False)
+
+
+class ChatPlayground(_Model):
+    """What the chat playground UI needs to talk to the deployment."""
+
+    generate_url: str
+    api_key: str | None = Field(repr=False, description="None when read from ARENA_API_KEY.")
+    user_prefix: str = ROLE_PREFIX["user"]
+    assistant_prefix: str = ROLE_PREFIX["assistant"]
+    completion_field: str = COMPLETION_FIELD
+    params: dict = GENERATE_PARAMS
+
+
+class Tab(_Model):
+    id: TabId
+    title: str
+    snippets: list[Snippet] = []
+    chat: ChatPlayground | None = None
+
+
+class Panel(_Model):
+    """Everything the expanded row shows. `model_dump_json()` is the dashboard's payload."""
+
+    deployment_name: str
+    situation: Situation
+    profile: str
+    expanded: bool
+    message: str | None = None
+    hint: str | None = None
+    warning: str | None = None
+    components: list[Component] = []
+    rotate_key_note: str | None = None
+    snippets_unavailable: str | None = None
+    tabs: list[Tab] = []
+    default_tab: TabId | None = None
+
+
+def _expands(deployment: Deployment) -> bool:
+    if deployment.page == "classic_rl":
+        return deployment.status == "Deployed" and deployment.connected
+    return deployment.status == "Deployed"
+
+
+def _components(
+    deployment: Deployment, key_display: KeyDisplay, placeholders: Placeholders
+) -> list[Component]:
+    if key_display == "placeholders":
+        key_shown = key_copied = placeholders.api_key
+        endpoint = placeholders.endpoint
+    else:
+        secret = deployment.api_key.get_secret_value() if deployment.api_key else None
+        key_shown = "" if secret is None else mask_key(secret)
+        key_copied = secret
+        endpoint = deployment.endpoint
+    return [
+        Component(
+            id="api_key",
+            label="API key",
+            use="Bearer token for inference HTTP",
+            display=key_shown,
+            copy_value=key_copied,
+        ),
+        Component(
+            id="endpoint",
+            label="Endpoint",
+            use="Base URL for the deployment; the Manual HTTP snippet adds the path suffix",
+            display=endpoint or "",
+            copy_value=endpoint,
+        ),
+    ]
+
+
+def _chat(deployment: Deployment, key_display: KeyDisplay, placeholders: Placeholders):
+    if key_display == "placeholders":
+        return ChatPlayground(
+            generate_url=f"{placeholders.endpoint}/generate", api_key=placeholders.api_key
+        )
+    key = None
+    if key_display == "masked" and deployment.api_key is not None:
+        key = deployment.api_key.get_secret_value()
+    return ChatPlayground(generate_url=f"{deployment.endpoint}/generate", api_key=key)
+
+
+def render_panel(
+    deployment: Deployment,
+    *,
+    profile: str = "documented",
+    key_display: KeyDisplay = "masked",
+    placeholders: Placeholders | None = None,
+    prompt: str | None = None,
+) -> Panel:
+    """Render the whole "Invoke an agent" panel for one deployment row."""
+    table = rule_table()
+    check_profile(profile)
+    placeholders = placeholders or Placeholders()
+    situation = deployment.situation
+    base = {"deployment_name": deployment.name, "situation": situation, "profile": profile}
+    warning = None
+    if deployment.status in ("Pending", "Failed"):
+        warning = STATUS_WARNING.format(status=deployment.status)
+    if key_display != "placeholders" and not _expands(deployment):
+        return Panel(**base, expanded=False, message=NOT_FOUND, hint=NOT_FOUND_HINT, warning=warning)
+
+    reason = missing_values(deployment, key_display)
+    tabs = []
+    for tab_id, rule in table.tabs.items():
+        if not rule.applies_to(situation):
+            continue
+        if not rule.languages:
+            chat = None if reason else _chat(deployment, key_display, placeholders)
+            tabs.append(Tab(id=tab_id, title=rule.title, chat=chat))
+            continue
+        snippets = []
+        if not reason:
+            snippets = [
+                render_snippet(
+                    deployment,
+                    tab_id,
+                    language=language,
+                    profile=profile,
+                    key_display=key_display,
+                    placeholders=placeholders,
+                    prompt=prompt,
+                )
+                for language in rule.languages
+            ]
+        tabs.append(Tab(id=tab_id, title=rule.title, snippets=snippets))
+    return Panel(
+        **base,
+        expanded=True,
+        warning=warning,
+        components=_components(deployment, key_display, placeholders),
+        rotate_key_note=ROTATE_NOTE,
+        snippets_unavailable=reason,
+        tabs=tabs,
+        default_tab=tabs[0].id,
+    )
