@@ -43,6 +43,14 @@ class Deployment(BaseModel):
     action_mask: bool = False
     env_defined_actions: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap_key(cls, data):
+        # Wrapped before validation, so even ValidationError.errors()' inputs stay masked.
+        if isinstance(data, dict) and isinstance(data.get("api_key"), str):
+            data = {**data, "api_key": SecretStr(data["api_key"])}
+        return data
+
     @field_validator("name", "algorithm")
     @classmethod
     def _no_nul(cls, value: str) -> str:

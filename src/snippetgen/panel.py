@@ -131,6 +131,7 @@ def render_panel(
     key_display: KeyDisplay = "masked",
     placeholders: Placeholders | None = None,
     prompt: str | None = None,
+    black_cache: bool = True,
 ) -> Panel:
     """Render the whole "Invoke an agent" panel for one deployment row."""
     table = rule_table()
@@ -164,6 +165,7 @@ def render_panel(
                     key_display=key_display,
                     placeholders=placeholders,
                     prompt=prompt,
+                    black_cache=black_cache,
                 )
                 for language in rule.languages
             ]

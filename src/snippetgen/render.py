@@ -10,7 +10,9 @@ test suite checks cell by cell.
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -227,13 +229,36 @@ def _context(
     }
 
 
-def _render_text(template: str, language: Language, context: dict) -> str:
+def _render_text(template: str, language: Language, context: dict, black_cache: bool) -> str:
     tmpl = ENVIRONMENT.get_template(template)
     if language != "python":
         return tmpl.render(context)
+    if not black_cache:
+        return format_python_naive(tmpl.render(context))
     constants: list[str] = []
     skeleton = tmpl.render({**context, "_constants": constants})
     return _format_python(skeleton, constants)
+
+
+@lru_cache(maxsize=1024)
+def _imported_packages(code: str) -> tuple[str, ...]:
+    """The pip packages a Python snippet imports, in import order."""
+    packages = rule_table().packages
+    found = []
+    for node in ast.walk(ast.parse(code)):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        for name in names:
+            top = name.partition(".")[0]
+            if top in sys.stdlib_module_names:
+                continue
+            if top not in packages:
+                raise SnippetError(f"no pip package known for module {top!r}: add it to [packages]")
+            found.append(packages[top])
+    return tuple(found)
 
 
 def check_profile(profile: str) -> None:
@@ -268,8 +293,13 @@ def render_snippet(
     key_display: KeyDisplay = "masked",
     placeholders: Placeholders | None = None,
     prompt: str | None = None,
+    black_cache: bool = True,
 ) -> Snippet:
-    """Render the snippet of one tab (in one language) for a deployment."""
+    """Render the snippet of one tab (in one language) for a deployment.
+
+    `black_cache=False` formats the whole text with black on every call: the
+    reference output the cached path must equal, and the benchmark's baseline.
+    """
     table = rule_table()
     check_profile(profile)
     tab_rule = table.tabs.get(tab)
@@ -294,15 +324,22 @@ def render_snippet(
         "placeholders": placeholders or Placeholders(),
         "prompt": DEFAULT_PROMPT if prompt is None else prompt,
     }
-    code = _render_text(template, language, _context(deployment, reveal_key=False, **common))
+    code = _render_text(
+        template, language, _context(deployment, reveal_key=False, **common), black_cache
+    )
     copy_code = code
     if key_display == "masked":
-        copy_code = _render_text(template, language, _context(deployment, reveal_key=True, **common))
+        copy_code = _render_text(
+            template, language, _context(deployment, reveal_key=True, **common), black_cache
+        )
 
     requires = list(lang_rule.requires)
+    if language == "python":
+        requires += _imported_packages(code)
     env_package = table.situations[situation].env_package
     if lang_rule.with_env_package and deployment.env_id and env_package:
         requires.append(env_package)
+    requires = list(dict.fromkeys(requires))
     return Snippet(
         tab=tab,
         language=language,

@@ -48,6 +48,7 @@ class SituationRule(_Row):
 class LanguageRule(_Row):
     filename: str
     run: str
+    # Python snippets also require the packages of what they import ([packages]).
     requires: tuple[str, ...] = ()
     install: str | None = None
     with_env_package: bool = False
@@ -73,6 +74,7 @@ class RuleTable(_Row):
     situations: dict[Situation, SituationRule]
     tabs: dict[TabId, TabRule]
     profiles: dict[str, ProfileRule] = Field(min_length=1)
+    packages: dict[str, str] = {}
     cells: Cells
 
     def template(self, profile: str, situation: Situation, tab: TabId, language: Language) -> str:

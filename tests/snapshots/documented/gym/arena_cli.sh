@@ -1,0 +1,5 @@
+DEPLOYMENT_NAME='cartpole-ppo'
+OBS='[0.0, 0.0, 0.0, 0.0]'
+
+arena login
+arena inference run "$DEPLOYMENT_NAME" --obs "$OBS"

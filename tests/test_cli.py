@@ -1,0 +1,102 @@
+"""`python -m snippetgen`: preview, JSON, rules, and one-line errors that never show the key."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from snippetgen.examples import examples
+
+FAKE_KEY = "fake-cli-key-0123456789"
+
+
+def run(*args, stdin=None, env_extra=None):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "ARENA_API_KEY"}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "-m", "snippetgen", *args], capture_output=True, text=True, input=stdin, env=env
+    )
+
+
+def test_preview_of_built_in_examples_is_plain_when_piped():
+    result = run()
+    assert result.returncode == 0, result.stderr
+    assert "\x1b[" not in result.stdout
+    for deployment in examples():
+        assert f"# {deployment.name} ·" in result.stdout
+        assert deployment.api_key.get_secret_value() not in result.stdout
+    assert "## Chat playground (default tab)" in result.stdout
+    assert result.stderr == ""
+
+
+def test_color_always_highlights():
+    assert "\x1b[" in run("--situation", "gym", "--color", "always").stdout
+
+
+def test_one_tab_one_language():
+    result = run("--situation", "gym", "--tab", "arena_cli", "--language", "shell")
+    assert result.returncode == 0
+    assert "arena login" in result.stdout and "requests" not in result.stdout
+
+
+def test_json_is_the_panel():
+    result = run("--situation", "llm", "--json")
+    panels = json.loads(result.stdout)
+    assert [p["default_tab"] for p in panels] == ["chat_playground"]
+
+
+def test_deployment_file_with_key_from_environment(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({"name": "mine", "algorithm": "DQN", "env_type": "gym", "endpoint": "https://x.example.com"}))
+    result = run("--deployment", str(path), "--json", env_extra={"ARENA_API_KEY": FAKE_KEY})
+    assert result.returncode == 0, result.stderr
+    panel = json.loads(result.stdout)
+    assert panel["deployment_name"] == "mine" and panel["snippets_unavailable"] is None
+    shown = run("--deployment", str(path), env_extra={"ARENA_API_KEY": FAKE_KEY})
+    assert FAKE_KEY not in shown.stdout
+
+
+@pytest.mark.parametrize(
+    "args, stdin, fragment",
+    [
+        (["--deployment", "-"], '{"name": "x", "algorithm": "PPO", "env_type": "gym", "endpoint": "ftp://h", "api_key": "%s"}' % FAKE_KEY, "endpoint: must start with http"),
+        (["--deployment", "-"], '{"name": "x", "algorithm": "PPO", "env_type": "gym", "api_key": "bad key %s"}' % FAKE_KEY, "api_key: must be printable ASCII"),
+        (["--deployment", "-"], "{not json", "not JSON"),
+        (["--deployment", "/nonexistent/d.json"], None, "No such file"),
+        (["--name", "x", "--algorithm", "GRPO", "--env-type", "gym"], None, "'GRPO'"),
+        (["--situation", "gym", "--tab", "arena_cli", "--language", "python"], None, "no 'python' snippet"),
+        (["--profile", "nope"], None, "unknown profile"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(args, stdin, fragment):
+    result = run(*args, stdin=stdin)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("snippetgen: "), result.stderr
+    assert fragment in lines[0]
+    assert FAKE_KEY not in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_commands():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("rules", "sandbox", "bench"):
+        assert command in result.stdout
+
+
+def test_rules_prints_matrix():
+    result = run("rules")
+    assert result.returncode == 0 and "every cell covered exactly once" in result.stdout
+
+
+def test_bench_runs_both_paths():
+    result = run("bench", "--rounds", "1")
+    assert result.returncode == 0, result.stderr
+    assert "naive ms" in result.stdout and "outputs identical" in result.stdout
