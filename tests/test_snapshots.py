@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from snippetgen import render_snippet
 from snippetgen.examples import example
@@ -107,3 +109,30 @@ def test_every_snapshot_belongs_to_a_cell():
     }
     on_disk = {p for p in SNAPSHOTS.rglob("*") if p.is_file()}
     assert on_disk - expected == set(), "snapshots of cells the rule table no longer has"
+
+
+PYTHON_CELLS = [c for c in rule_table().expected_cells() if c[3] == "python"]
+values = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=130)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PYTHON_CELLS), values.filter(str.strip), values, st.integers(0, 120))
+def test_cached_black_equals_black_for_any_value(cell, name, prompt, path_length):
+    # Long values make black wrap a constant in parentheses; the cache must follow.
+    profile, situation, tab, language = cell
+    deployment = example(situation, name=name, endpoint="https://e.example.com/" + "p" * path_length)
+    options = {"language": language, "profile": profile, "prompt": prompt}
+    fast = render_snippet(deployment, tab, **options)
+    assert fast == render_snippet(deployment, tab, black_cache=False, **options)
+    ast.parse(fast.copy_code)
+
+
+def test_a_raw_value_in_a_template_is_refused():
+    from jinja2 import TemplateError
+
+    from snippetgen.render import ENVIRONMENT, Const
+
+    with pytest.raises(TemplateError, match="without a literal filter") as info:
+        ENVIRONMENT.from_string("KEY = {{ key }}").render(key=Const("secret-key-value"))
+    assert "secret-key-value" not in str(info.value)
+    assert ENVIRONMENT.from_string("KEY = {{ key|py }}").render(key=Const("k")) == "KEY = 'k'"

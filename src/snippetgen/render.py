@@ -21,7 +21,7 @@ import black
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import literals
+from . import literals, wire
 from .deployment import Deployment
 from .rules import TEMPLATE_DIR, Language, Situation, TabId, rule_table
 from .spaces import action_count, example
@@ -71,7 +71,7 @@ class Snippet(BaseModel):
     run: str = Field(description="How to run it once saved.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Const:
     """A deployment-specific value that the template assigns to a named constant."""
 
@@ -100,9 +100,9 @@ def _literal_filter(write):
 def _only_literals(value):
     if isinstance(value, literals.Code):
         return value
+    # The value itself stays out of the message: it may be the API key.
     raise jinja2.TemplateError(
-        f"a template printed {type(value).__name__} {value!r:.40} without a literal "
-        "filter (py, sh, json, js)"
+        f"a template printed a {type(value).__name__} without a literal filter (py, sh, json, js)"
     )
 
 
@@ -117,6 +117,7 @@ def _environment() -> jinja2.Environment:
         finalize=_only_literals,
     )
     env.filters.update({name: _literal_filter(f) for name, f in literals.FILTERS.items()})
+    env.filters.update(wire.HELPERS)
     return env
 
 
@@ -126,6 +127,7 @@ ENVIRONMENT = _environment()
 # ---------------------------------------------------------------- formatting
 
 _CONST_LINE = re.compile(rf"^([A-Za-z_][A-Za-z0-9_]*) = {_TOKEN}(\d+)$", re.MULTILINE)
+_STATEMENT_START = re.compile(r"\n(?=[A-Za-z_][A-Za-z0-9_]* = )")
 
 
 def format_python_naive(code: str) -> str:
@@ -148,8 +150,9 @@ def _format_python(skeleton: str, constants: list[str]) -> str:
             "on a line of its own at the top level"
         )
     assignments = "".join(f"{name} = {constants[int(i)]}\n" for name, i in found)
-    # black may wrap a long assignment over several lines; each starts at column 0.
-    statements = re.split(r"\n(?=\S)", black.format_str(assignments, mode=_BLACK_MODE).rstrip("\n"))
+    # black may wrap a long value in parentheses over several lines, so a new
+    # statement starts only where a line starts with `NAME = `.
+    statements = _STATEMENT_START.split(black.format_str(assignments, mode=_BLACK_MODE).rstrip("\n"))
     filled = iter(statements)
     code = _CONST_LINE.sub(lambda _: next(filled), formatted)
     if _TOKEN in code:
