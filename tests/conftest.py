@@ -25,3 +25,66 @@ def cell(request):
 @pytest.fixture
 def example_deployment():
     return example
+
+
+# ---------------------------------------------------------------- running snippets
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from snippetgen.examples import examples  # noqa: E402
+from snippetgen.sandbox import Sandbox  # noqa: E402
+
+SANDBOX_USER_KEY = "fake-user-key-for-tests-0001"
+# A snippet that hangs fails its test at this bound instead of stalling the suite.
+SNIPPET_TIMEOUT = 180
+_RUNNERS = {"python": [sys.executable], "shell": ["bash"]}
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The sandbox serving the built-in examples on a free 127.0.0.1 port, for the session."""
+    with Sandbox(examples(), user_key=SANDBOX_USER_KEY) as sb:
+        yield sb
+
+
+def snippet_environment(home: Path, *, base_url: str, api_key: str) -> dict[str, str]:
+    """A user's environment for the Arena client and CLI: its own HOME, sandbox URL, user key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARENA_")}
+    env.update(
+        HOME=str(home),
+        ARENA_BASE_URL=base_url,
+        ARENA_API_KEY=api_key,
+        # The `arena` entry point lives beside this interpreter.
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        COLUMNS="250",
+        NO_COLOR="1",
+        PYTHONIOENCODING="utf-8",
+    )
+    return env
+
+
+@pytest.fixture
+def run_snippet(tmp_path_factory):
+    """Save a snippet's copied code to a file in a fresh HOME and run it as its tab says.
+
+    Returns the CompletedProcess (text mode, both streams captured).
+    """
+
+    def run(snippet, *, base_url: str, api_key: str, home: Path | None = None):
+        home = home or tmp_path_factory.mktemp("home")
+        path = home / snippet.filename
+        path.write_text(snippet.copy_code, encoding="utf-8")
+        return subprocess.run(
+            [*_RUNNERS[snippet.language], str(path)],
+            cwd=home,
+            env=snippet_environment(home, base_url=base_url, api_key=api_key),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=SNIPPET_TIMEOUT,
+        )
+
+    return run

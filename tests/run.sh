@@ -10,12 +10,18 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     exit 2
 fi
 
-# The browser test drives Debian's Chromium (Playwright cannot download its own here).
-if ! command -v chromium >/dev/null 2>&1; then
+# The browser test drives Debian's Chromium (Playwright cannot download its own here);
+# the Manual HTTP tests run curl and JavaScript snippets with curl, jq and node.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
-    echo "Installing Debian's chromium for the browser test..." >&2
+    echo "Installing Debian's ${missing[*]} for the test suite..." >&2
     "${apt_get[@]}" update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq "${missing[@]}" >/dev/null
 fi
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv

@@ -55,11 +55,18 @@ _EXAMPLES: dict[Situation, dict] = {
         "observation_space": {"type": "Box", "shape": [8, 8], "dtype": "float32", "low": 0, "high": 16},
     },
     "latent_ppo": {
-        "name": "lunar-latent",
+        "name": "pendulum-latent",
         "algorithm": "LatentPPO",
         "env_type": "gym",
-        "env_id": "LunarLander-v3",
-        "observation_space": {"type": "Box", "shape": [8], "dtype": "float32"},
+        # Pendulum needs no compiled extra (LunarLander needs Box2D).
+        "env_id": "Pendulum-v1",
+        "observation_space": {
+            "type": "Box",
+            "shape": [3],
+            "dtype": "float32",
+            "low": [-1.0, -1.0, -8.0],
+            "high": [1.0, 1.0, 8.0],
+        },
     },
 }
 

@@ -77,10 +77,59 @@ def json(value, *, indent: int | None = None) -> Code:
     return Code(_json.dumps(_plain(value), ensure_ascii=False, indent=indent, allow_nan=False))
 
 
+def _js(value) -> str:
+    if value is None or isinstance(value, bool):
+        return _json.dumps(value)
+    if isinstance(value, str):
+        # U+2028/U+2029 end a line inside a string literal in pre-2019 engines.
+        text = _json.dumps(value, ensure_ascii=False)
+        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return _json.dumps(value)
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, np.ndarray):
+        # The snippet defines ndarray()/full(), its counterparts of np.array/np.full.
+        dtype = _js(value.dtype.name)
+        flat = value.ravel()
+        if value.ndim and flat.size and (flat == flat[0]).all():
+            return f"full({dtype}, {_js(list(value.shape))}, {_js_number(flat[0])})"
+        return f"ndarray({dtype}, {_js_nested(value.tolist())})"
+    if isinstance(value, np.generic):
+        return _js(value.item())
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_js(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_js_key(str(k))}: {_js(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no JavaScript literal for {type(value).__name__}")
+
+
+def _js_key(key: str) -> str:
+    # In an object literal `"__proto__": v` sets the prototype; a computed key is a plain key.
+    return f"[{_js(key)}]" if key == "__proto__" else _js(key)
+
+
+def _js_number(value) -> str:
+    value = value.item() if isinstance(value, np.generic) else value
+    # Past 2**53 a JavaScript number loses integer digits; a BigInt literal keeps them.
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return f"{value}n"
+    return _js(value)
+
+
+def _js_nested(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_js_nested(v) for v in value) + "]"
+    return _js_number(value)
+
+
 def javascript(value) -> Code:
-    """A JavaScript expression for `value`: JSON with every non-ASCII character escaped,
-    so U+2028 and U+2029 cannot end a line in older engines."""
-    return Code(_json.dumps(_plain(value), ensure_ascii=True, allow_nan=False))
+    """A JavaScript expression for `value`. Strings are JSON with U+2028 and U+2029
+    escaped, so they cannot end a line in older engines;
+    NumPy arrays become `ndarray(dtype, nested)` or `full(dtype, shape, value)` calls."""
+    return Code(_js(value))
 
 
 FILTERS = {"py": python, "sh": shell, "json": json, "js": javascript}

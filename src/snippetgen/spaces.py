@@ -114,7 +114,8 @@ def example(space) -> object:
         return {agent: example(sub) for agent, sub in space.items()}
     if isinstance(space, Box):
         low, high = space._bound_arrays()
-        fill = np.clip(np.zeros(space.shape), low, high)
+        # asarray: np.clip of a 0-d array gives a NumPy scalar, which is no array leaf.
+        fill = np.asarray(np.clip(np.zeros(space.shape), low, high))
         if np.issubdtype(np.dtype(space.dtype), np.integer):
             fill = np.ceil(fill)
         return fill.astype(space.dtype)

@@ -1,5 +1,5 @@
-DEPLOYMENT_NAME='lunar-latent'
-OBS='[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]'
+DEPLOYMENT_NAME='pendulum-latent'
+OBS='[0.0, 0.0, 0.0]'
 
 arena login
 arena inference run "$DEPLOYMENT_NAME" --obs "$OBS"

@@ -6,7 +6,7 @@ import numpy as np
 import requests
 from agilerl.arena.client import ArenaClient
 
-DEPLOYMENT_NAME = "lunar-latent"
+DEPLOYMENT_NAME = "pendulum-latent"
 
 
 def serialize(tree):
@@ -56,6 +56,6 @@ with ArenaClient() as client:
     client.login()
     base_url, api_key = client.ensure_inference_binding(DEPLOYMENT_NAME)
 
-inputs = np.full((8,), 0.0, dtype="float32")
+inputs = np.full((3,), 0.0, dtype="float32")
 answer = post(f"{base_url}/predict", {"inputs": serialize(inputs)}, api_key)
 print("results:", deserialize(answer["results"]))

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import requests
 
-ENDPOINT = "https://arena.example.com/deployments/lunar-latent"
+ENDPOINT = "https://arena.example.com/deployments/pendulum-latent"
 API_KEY = "••••••••0000"
 
 
@@ -52,6 +52,6 @@ def post(url, body, api_key):
     return answer
 
 
-inputs = np.full((8,), 0.0, dtype="float32")
+inputs = np.full((3,), 0.0, dtype="float32")
 answer = post(f"{ENDPOINT}/predict", {"inputs": serialize(inputs)}, API_KEY)
 print("results:", deserialize(answer["results"]))

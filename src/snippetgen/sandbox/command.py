@@ -1,0 +1,154 @@
+"""`python -m snippetgen sandbox`: serve deployments on 127.0.0.1 until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from pydantic import TypeAdapter, ValidationError
+
+from ..deployment import Deployment
+from ..literals import shell
+from ..rules import rule_table
+from .server import Received, Sandbox
+
+_DEPLOYMENTS = TypeAdapter(list[Deployment])
+
+
+class _BadInput(Exception):
+    """A problem with the command line or the deployments file: one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m snippetgen sandbox",
+        description=(
+            "Run an Arena-compatible server on 127.0.0.1 to try snippets against. "
+            "It serves the built-in example deployments (one per situation) or those "
+            "in --deployments, prints each one's Endpoint and API key, checks the "
+            "Bearer token and the arrays of every request, and answers like a "
+            "deployed agent. Stop it with Ctrl-C."
+        ),
+        epilog=(
+            "Manual HTTP snippets need a deployment's Endpoint and API key. The Arena "
+            "client and CLI need the two printed export lines (ARENA_BASE_URL, "
+            "ARENA_API_KEY); use a fresh HOME, since the client caches deployment "
+            "URLs in ~/.arena/."
+        ),
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        metavar="N",
+        help="port to listen on (default: 0, a free port)",
+    )
+    parser.add_argument(
+        "--deployments",
+        metavar="FILE",
+        help="a JSON list of deployments to serve (the fields of snippetgen.Deployment; "
+        "endpoint is replaced, api_key is kept or made up)",
+    )
+    parser.add_argument(
+        "--user-key",
+        metavar="KEY",
+        help="the platform user's API key, ARENA_API_KEY (default: a random one)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not print a line per request")
+    return parser
+
+
+def shown(text: str) -> str:
+    """A name as a quoted one-line string: control and invisible characters escaped."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in quoted)
+
+
+def _load(path: str) -> list[Deployment]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as exc:
+        raise _BadInput(f"{path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _BadInput(f"{path}: not JSON ({exc})") from None
+    if not isinstance(data, list) or not data:
+        raise _BadInput(f"{path}: expected a non-empty JSON list of deployments")
+    try:
+        return _DEPLOYMENTS.validate_python(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"[{'.'.join(str(p) for p in e['loc'])}] {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise _BadInput(f"{path}: invalid deployment: {problems}") from None
+
+
+def _log(received: Received) -> None:
+    where = "" if received.deployment is None else f" {shown(received.deployment)}"
+    arrays = ", ".join(f"{k} {dtype}{list(shape)}" for k, (shape, dtype) in received.arrays.items())
+    print(f"{received.status} {received.method} {received.path}{where}"
+          + (f"  [{arrays}]" if arrays else ""), flush=True)
+
+
+def _banner(sb: Sandbox) -> str:
+    situations = rule_table().situations
+    lines = [
+        "Arena sandbox (snippetgen): an Arena-compatible server for trying snippets.",
+        "",
+        "Arena client and CLI:",
+        f"  export ARENA_BASE_URL={shell(sb.base_url)}",
+        f"  export ARENA_API_KEY={shell(sb.user_key)}",
+        "",
+        "Deployments (Manual HTTP uses the Endpoint and API key):",
+    ]
+    for d in sb.deployments:
+        lines += [
+            f"  {shown(d.name)}  ({situations[d.situation].title}, {shown(d.algorithm)}, {d.status})",
+            f"    Endpoint: {d.endpoint}",
+            f"    API key:  {d.api_key.get_secret_value()}",
+        ]
+    lines += ["", f"Listening on {sb.base_url}; Ctrl-C stops it."]
+    return "\n".join(lines)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if not 0 <= args.port <= 65535:
+        print("snippetgen sandbox: --port must be between 0 and 65535", file=sys.stderr)
+        return 2
+    try:
+        deployments = _load(args.deployments) if args.deployments else None
+        sandbox = Sandbox(
+            deployments,
+            user_key=args.user_key,
+            port=args.port,
+            on_received=None if args.quiet else _log,
+        )
+    except (_BadInput, ValueError) as exc:
+        print(f"snippetgen sandbox: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sandbox.start()
+    except OSError as exc:
+        print(f"snippetgen sandbox: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if threading.current_thread() is threading.main_thread():
+        # `kill PID` stops it as cleanly as Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        print(_banner(sandbox), flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nsandbox stopped", flush=True)
+    finally:
+        sandbox.stop()
+    return 0

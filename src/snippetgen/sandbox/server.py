@@ -1,0 +1,481 @@
+"""The sandbox: an Arena-compatible HTTP server on 127.0.0.1 that records what it receives."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from pydantic import SecretStr
+
+from ..deployment import Deployment
+from . import answers
+from .wire import WireError, decode_tree, encode_tree
+
+HOST = "127.0.0.1"
+PLATFORM = "/api/cli/v1/inference/deployments"
+# Deployment URLs carry an index, never the name: names are arbitrary text.
+DEPLOYMENT_PREFIX = "/d/"
+MAX_BODY = 64 * 1024 * 1024
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+ARRAY_FIELDS = ("obs", "action_mask", "env_defined_actions", "hidden_state", "inputs")
+
+
+@dataclass
+class Received:
+    """One request as the sandbox received it."""
+
+    method: str
+    path: str
+    deployment: str | None
+    token: str | None = field(repr=False)
+    body: object
+    arrays: dict[str, tuple[tuple[int, ...], str]]
+    status: int = 0
+    query: dict[str, str] = field(default_factory=dict)
+
+
+class _Reply(Exception):
+    """Stop handling a request and answer with this status and JSON body."""
+
+    def __init__(self, status: int, body: dict):
+        self.status = status
+        self.body = body
+
+
+def _detail(status: int, message: str) -> _Reply:
+    return _Reply(status, {"detail": message})
+
+
+@dataclass
+class _Served:
+    deployment: Deployment
+    key: str
+    sessions: dict[str, list[dict]] = field(default_factory=dict)
+
+
+class Sandbox:
+    """An Arena-compatible server for trying and testing snippets.
+
+        with Sandbox(examples(), user_key="...") as sb:
+            sb.deployments[0].endpoint   # http://127.0.0.1:PORT/d/0
+            sb.received                  # what arrived, in order
+
+    Each deployment is served at `/d/<index>` and accepts its own API key (as
+    Manual HTTP sends it) or the platform user key (as the released client
+    sends it). The platform lookups under `/api/cli/v1/inference/deployments`
+    accept the user key only.
+    """
+
+    def __init__(
+        self,
+        deployments: Iterable[Deployment] | None = None,
+        *,
+        user_key: str | None = None,
+        port: int = 0,
+        on_received: Callable[[Received], None] | None = None,
+    ):
+        if deployments is None:
+            from ..examples import examples
+
+            deployments = examples()
+        deployments = list(deployments)
+        names = [d.name for d in deployments]
+        if len(set(names)) != len(names):
+            raise ValueError("deployment names must be unique: the platform looks them up by name")
+        if user_key is not None and not _TOKEN.fullmatch(user_key):
+            raise ValueError("user_key must be printable ASCII without spaces (a Bearer token)")
+        self.user_key = user_key or f"sandbox-user-{secrets.token_hex(8)}"
+        self._served = [
+            _Served(d, d.api_key.get_secret_value() if d.api_key else _new_key(i))
+            for i, d in enumerate(deployments)
+        ]
+        self._by_name = {s.deployment.name: i for i, s in enumerate(self._served)}
+        self._port = port
+        self._on_received = on_received
+        self._lock = threading.Lock()
+        self._received: list[Received] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._bound_port: int | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> Sandbox:
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer((HOST, self._port), _handler(self))
+        server.daemon_threads = True
+        # Stopping must not wait for clients that keep a connection open.
+        server.block_on_close = False
+        self._server = server
+        self._bound_port = server.server_address[1]
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="snippetgen-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ public state
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (after stop(), the port it listened on)."""
+        if self._bound_port is None:
+            raise RuntimeError("the sandbox has not been started")
+        return self._bound_port
+
+    @property
+    def base_url(self) -> str:
+        """The platform API base (ARENA_BASE_URL)."""
+        return f"http://{HOST}:{self.port}"
+
+    def endpoint(self, index: int) -> str:
+        return f"{self.base_url}{DEPLOYMENT_PREFIX}{index}"
+
+    @property
+    def deployments(self) -> list[Deployment]:
+        """The served deployments, pointed at the sandbox, with the sandbox's keys."""
+        with self._lock:
+            keys = [s.key for s in self._served]
+        return [
+            s.deployment.model_copy(update={"endpoint": self.endpoint(i), "api_key": SecretStr(key)})
+            for i, (s, key) in enumerate(zip(self._served, keys, strict=True))
+        ]
+
+    def deployment(self, name: str) -> Deployment:
+        index = self._by_name.get(name)
+        if index is None:
+            raise KeyError(name)
+        return self.deployments[index]
+
+    @property
+    def received(self) -> list[Received]:
+        with self._lock:
+            return list(self._received)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._received.clear()
+
+    def rotate_key(self, name: str) -> str:
+        """Give a deployment a new API key; the old one answers 401 from now on."""
+        index = self._by_name.get(name)
+        if index is None:
+            raise KeyError(name)
+        new = _new_key(index)
+        with self._lock:
+            self._served[index].key = new
+        return new
+
+    # ------------------------------------------------------------ requests
+
+    def _record(self, received: Received) -> None:
+        with self._lock:
+            self._received.append(received)
+
+    def _notify(self, received: Received) -> None:
+        if self._on_received is not None:
+            self._on_received(received)
+
+    def _authorize_platform(self, token: str | None) -> None:
+        if token is None:
+            raise _detail(401, "Not authenticated: send Authorization: Bearer <ARENA_API_KEY>")
+        if token != self.user_key:
+            raise _detail(401, "Invalid API key")
+
+    def _authorize_deployment(self, index: int, token: str | None) -> None:
+        if token is None:
+            raise _detail(401, "Not authenticated: send Authorization: Bearer <API key>")
+        with self._lock:
+            keys = [s.key for s in self._served]
+        if token == keys[index] or token == self.user_key:
+            return
+        if token in keys:
+            raise _detail(403, "This API key is not allowed to use this deployment")
+        raise _detail(401, "Invalid or expired API key")
+
+    def _lookup(self, query: dict[str, str]) -> int:
+        name = query.get("name")
+        if name is None:
+            raise _detail(422, "query parameter 'name' is required")
+        index = self._by_name.get(name)
+        if index is None:
+            raise _detail(404, f"No deployment named {name!r}")
+        return index
+
+    def _row(self, index: int) -> dict:
+        served = self._served[index]
+        d = served.deployment
+        with self._lock:
+            key = served.key
+        return {
+            "name": d.name,
+            "url": self.endpoint(index),
+            "api_key": key,
+            "status": d.status,
+            "algorithm": d.algorithm,
+            "env_type": d.env_type,
+        }
+
+    def _platform(self, method: str, route: str, query: dict, token: str | None):
+        self._authorize_platform(token)
+        if route == "/one" and method == "GET":
+            return self._row(self._lookup(query))
+        if route == "/list" and method == "GET":
+            name = query.get("name")
+            return [self._row(i) for i, s in enumerate(self._served) if name in (None, s.deployment.name)]
+        if route == "/rotate_key" and method == "POST":
+            index = self._lookup(query)
+            name = self._served[index].deployment.name
+            return {"name": name, "api_key": self.rotate_key(name)}
+        raise _detail(404, "Not Found")
+
+    def _deployment_call(self, index: int, method: str, route: str, body, arrays: dict):
+        served = self._served[index]
+        d = served.deployment
+        if route == "/status" and method == "GET":
+            return {
+                "success": True,
+                "deployment_id": f"sandbox-{index}",
+                "instance_id": "sandbox-0",
+                "agent": answers.agent_info(d),
+            }
+        if d.status != "Deployed":
+            raise _detail(503, f"Deployment status is {d.status}; try again once it is Deployed")
+        if (route == "/sessions" or route.startswith("/sessions/")) and method in ("GET", "DELETE"):
+            return self._sessions(served, method, route)
+        if method != "POST" or route not in ("/get_action", "/predict", "/generate", "/generate_stream"):
+            raise _detail(404, "Not Found")
+        if not isinstance(body, dict):
+            raise _detail(422, "expected a JSON object body")
+        wanted = answers.suffix(d)
+        called = route.removeprefix("/").removesuffix("_stream")
+        if called != wanted:
+            raise _detail(400, f"This deployment answers /{wanted}, not {route}")
+        try:
+            tree = {k: decode_tree(body[k], k, arrays) for k in ARRAY_FIELDS if k in body}
+            if route == "/get_action":
+                return self._get_action(d, body, tree)
+            if route == "/predict":
+                return self._predict(d, tree)
+            if route == "/generate":
+                return self._generate(served, body)
+            return self._generate_stream(served, body)
+        except WireError as exc:
+            raise _detail(422, str(exc)) from None
+
+    def _get_action(self, d: Deployment, body: dict, tree: dict) -> dict:
+        batch = body.get("batch_size")
+        if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+            raise WireError("batch_size: expected a positive integer")
+        answers.check_observation(d, tree.get("obs"), batch, "obs")
+        answers.check_per_agent(d, tree.get("action_mask"), batch, "action_mask")
+        answers.check_per_agent(d, tree.get("env_defined_actions"), batch, "env_defined_actions")
+        action = answers.actions(
+            d, tree["obs"], batch, tree.get("action_mask"), tree.get("env_defined_actions")
+        )
+        answer = {"action": encode_tree(action)}
+        if d.situation == "recurrent_ppo":
+            if "hidden_state" not in body:
+                raise WireError("hidden_state: required for a recurrent agent (null on the first step)")
+            answers.check_hidden_state(tree["hidden_state"], batch)
+            answer["hidden_state"] = encode_tree(answers.next_hidden_state(tree["hidden_state"], batch))
+        return answer
+
+    def _predict(self, d: Deployment, tree: dict) -> dict:
+        inputs = tree.get("inputs")
+        if inputs is None:
+            raise WireError("inputs: missing")
+        batch = answers.batch_of(inputs, "inputs")
+        if d.observation_space is not None:
+            answers.check_observation(d, inputs, batch, "inputs")
+        return {
+            "results": encode_tree(answers.predictions(d, inputs, batch)),
+            "batch_size": batch,
+            "inference_time_ms": 0.1,
+            "success": True,
+        }
+
+    def _remember(self, served: _Served, session_id, prompt: str, reply: str) -> None:
+        if session_id is None:
+            return
+        if not isinstance(session_id, str) or not session_id.strip():
+            raise WireError("session_id: expected a non-empty string")
+        with self._lock:
+            served.sessions.setdefault(session_id, []).extend(
+                [{"role": "user", "content": prompt}, {"role": "assistant", "content": reply}]
+            )
+
+    def _generate(self, served: _Served, body: dict) -> dict:
+        prompts = body.get("prompts")
+        if not isinstance(prompts, list) or not prompts:
+            raise WireError("prompts: expected a non-empty list of strings")
+        for i, prompt in enumerate(prompts):
+            answers.check_prompt(prompt, f"prompts.{i}")
+        answers.check_generate_params(body.get("params"))
+        results = [{"prompt": p, "completion": answers.completion(p)} for p in prompts]
+        for row in results:
+            self._remember(served, body.get("session_id"), row["prompt"], row["completion"])
+        return {
+            "results": results,
+            "batch_size": len(results),
+            "inference_time_ms": 0.1,
+            "tokens_per_second": 100.0,
+            "success": True,
+        }
+
+    def _generate_stream(self, served: _Served, body: dict) -> list[str]:
+        prompt = answers.check_prompt(body.get("prompt"), "prompt")
+        answers.check_generate_params(body.get("params"))
+        reply = answers.completion(prompt)
+        self._remember(served, body.get("session_id"), prompt, reply)
+        return [word + " " for word in reply.split(" ")[:-1]] + [reply.split(" ")[-1]]
+
+    def _sessions(self, served: _Served, method: str, route: str):
+        parts = route.split("/")[2:]
+        with self._lock:
+            if not parts and method == "GET":
+                return {"sessions": [{"session_id": sid} for sid in served.sessions]}
+            if len(parts) == 1 and parts[0] in served.sessions:
+                if method == "DELETE":
+                    del served.sessions[parts[0]]
+                    return {"success": True}
+                return {"session_id": parts[0], "messages": list(served.sessions[parts[0]])}
+        raise _detail(404, "No such session")
+
+
+def _new_key(index: int) -> str:
+    return f"sandbox-key-{index}-{secrets.token_hex(8)}"
+
+
+def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "snippetgen-sandbox"
+
+        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+            pass
+
+        def do_GET(self):
+            self._handle()
+
+        def do_POST(self):
+            self._handle()
+
+        def do_DELETE(self):
+            self._handle()
+
+        def _read_body(self):
+            length = self.headers.get("Content-Length")
+            if not length:
+                return None, None
+            try:
+                size = int(length)
+            except ValueError:
+                raise _detail(400, "bad Content-Length") from None
+            if not 0 <= size <= MAX_BODY:
+                raise _detail(413, "body too large")
+            raw = self.rfile.read(size)
+            if not raw:
+                return None, None
+            try:
+                return json.loads(raw), None
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return None, _detail(400, "body is not JSON")
+
+        def _token(self) -> str | None:
+            scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+            if scheme.lower() != "bearer":
+                return None
+            return token or None
+
+        def _handle(self):
+            parts = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            path = parts.path
+            received = Received(
+                method=self.command,
+                path=path,
+                deployment=None,
+                token=self._token(),
+                body=None,
+                arrays={},
+                query=query,
+            )
+            sandbox._record(received)
+            try:
+                body, bad = self._read_body()
+                received.body = body
+                if bad is not None:
+                    raise bad
+                answer = self._route(received, path, query, body)
+                if isinstance(answer, list) and path.endswith("/generate_stream"):
+                    self._send_stream(received, answer)
+                else:
+                    self._send_json(received, 200, answer)
+            except _Reply as reply:
+                self._send_json(received, reply.status, reply.body)
+            except Exception as exc:  # a bug in the sandbox: answer, don't drop the connection
+                self._send_json(received, 500, {"detail": f"sandbox error: {type(exc).__name__}: {exc}"})
+            sandbox._notify(received)
+
+        def _route(self, received: Received, path: str, query: dict, body):
+            if path.startswith(PLATFORM + "/"):
+                return sandbox._platform(self.command, path[len(PLATFORM):], query, received.token)
+            if path.startswith(DEPLOYMENT_PREFIX):
+                index_text, _, rest = path[len(DEPLOYMENT_PREFIX):].partition("/")
+                if not index_text.isdigit() or int(index_text) >= len(sandbox._served):
+                    raise _detail(404, "No such deployment")
+                index = int(index_text)
+                received.deployment = sandbox._served[index].deployment.name
+                sandbox._authorize_deployment(index, received.token)
+                return sandbox._deployment_call(index, self.command, "/" + rest, body, received.arrays)
+            raise _detail(404, "Not Found")
+
+        def _send_json(self, received: Received, status: int, payload) -> None:
+            data = json.dumps(payload).encode()
+            received.status = status
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            if status == 401:
+                self.send_header("WWW-Authenticate", "Bearer")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
+
+        def _send_stream(self, received: Received, chunks: list[str]) -> None:
+            received.status = 200
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for chunk in chunks:
+                data = chunk.encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.write(b"0\r\n\r\n")
+            self.close_connection = True
+
+    return Handler

@@ -1,0 +1,210 @@
+"""Hostile values are data in every snippet: they arrive byte-for-byte and never run.
+
+Two layers:
+
+- a static round trip, ≥ 10,000 hypothesis examples: render a snippet, read the
+  constant back with a parser of the target language (Python: `ast`; shell: a
+  POSIX lexer) and compare it with the input;
+- executed cases (a bounded set): snippets with hostile deployment names, keys
+  and prompts run against the sandbox, which must receive each value exactly,
+  while a marker file that every injected command would create never appears.
+
+Names are free text (quotes, backslashes, newlines, `$(...)`, backticks, unicode,
+300+ characters). Two limits come from outside snippetgen: the released client
+strips surrounding whitespace from names, so executed names have none, and its
+`arena agent list` prints names through Rich markup, so executed names avoid `[`.
+Keys are Bearer tokens, so visible ASCII without spaces. No value holds NUL or
+a lone surrogate (Deployment rejects both in names; neither fits a UTF-8 file).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import random
+import shlex
+from concurrent.futures import ThreadPoolExecutor
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from snippetgen import render_snippet
+from snippetgen.examples import example
+from snippetgen.rules import SITUATIONS, rule_table
+from snippetgen.sandbox import Sandbox
+
+PROFILES = tuple(rule_table().profiles)
+PLATFORM = "/api/cli/v1/inference/deployments"
+
+
+# ---------------------------------------------------------------- reading constants back
+
+
+def python_constants(code: str) -> dict[str, object]:
+    """The values top-level `NAME = <literal>` lines assign."""
+    constants = {}
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            try:
+                constants[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                pass  # not a literal, so not a constant
+    return constants
+
+
+def shell_constant(script: str, name: str) -> str:
+    """The value of a `NAME=<word>` line, read by a POSIX lexer; the word must end its line."""
+    head = f"{name}="
+    start = 0 if script.startswith(head) else script.index("\n" + head) + 1
+    lexer = shlex.shlex(script[start + len(head):], posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    value = lexer.get_token()
+    # One word, then the newline that ends the assignment (counted by the lexer).
+    assert lexer.lineno == value.count("\n") + 2, "the assignment is not one word on its line"
+    return value
+
+
+# ---------------------------------------------------------------- the static round trip
+
+_TEXT_CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+_FRAGMENTS = [
+    "'", '"', "\\", "\\'", "'\\''", '"""', "'''", "$(touch /tmp/x)", "`id`", "${HOME}",
+    "\n", "\r\n", "\t", "\u2028", "\u202e", "\x1b[31m", "\x7f", "☃", "名前", "🚀", "é",
+    "--", "-x", "#", "%s", "{{ name }}", "{% raw %}", "\\n", "x" * 300, "_SNIPPETGEN_CONST_0",
+]
+hostile_text = st.lists(
+    st.one_of(st.sampled_from(_FRAGMENTS), st.text(_TEXT_CHARS, max_size=12)), min_size=1, max_size=8
+).map("".join)
+names = hostile_text.filter(lambda s: s.strip() and len(s) <= 1000)
+prompts = hostile_text.filter(lambda s: s.strip())
+_KEY_CHARS = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+# Long keys by repetition: drawing 300+ characters one by one would dominate the run time.
+keys = st.text(_KEY_CHARS, min_size=1, max_size=40) | st.text(_KEY_CHARS, min_size=8, max_size=12).map(
+    lambda k: k * 40
+)
+
+
+@settings(
+    max_examples=10_000,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    database=None,
+)
+@given(
+    situation=st.sampled_from(SITUATIONS),
+    profile=st.sampled_from(PROFILES),
+    python_tab=st.sampled_from([None, "arena_client", "manual_http"]),
+    name=names,
+    key=keys,
+    prompt=prompts,
+)
+def test_values_round_trip_through_every_language(situation, profile, python_tab, name, key, prompt):
+    """Each example checks the shell CLI cell and at most one Python cell: black makes a
+    Python render the costly part, and 10,000 examples still give each thousands."""
+    deployment = example(situation, name=name, api_key=key)
+    llm = situation == "llm"
+
+    def snippet(tab, language, key_display="env"):
+        return render_snippet(
+            deployment, tab, language=language, profile=profile, key_display=key_display, prompt=prompt
+        ).copy_code
+
+    cli = snippet("arena_cli", "shell")
+    assert shell_constant(cli, "DEPLOYMENT_NAME") == name
+    if llm and profile != "documented":
+        assert shell_constant(cli, "PROMPT") == prompt
+
+    if python_tab is None:
+        return
+    if python_tab == "arena_client":
+        constants = python_constants(snippet("arena_client", "python"))
+        assert constants["DEPLOYMENT_NAME"] == name
+    else:
+        constants = python_constants(snippet("manual_http", "python", key_display="masked"))
+        assert constants["API_KEY"] == key
+        assert constants["ENDPOINT"] == deployment.endpoint
+    if llm:
+        assert constants["PROMPT"] == prompt
+
+
+# ---------------------------------------------------------------- executed cases
+
+
+def hostile_cases(marker) -> list[tuple[str, str, str]]:
+    """(name, key, prompt) triples; every injection in them would create `marker`."""
+    touch = f"touch {marker}"
+    handmade = [
+        (f'x"; {touch}; "', f"k\"';$(touch${{IFS}}{marker})", f'"); open("{marker}", "w"); print("'),
+        (f"$({touch})", f"`touch${{IFS}}{marker}`", f"$({touch})"),
+        (f"`{touch}`", "k\\'\\\"\\\\", f"`{touch}`"),
+        (f"'; {touch}; '", "'''\"\"\"", f"'''; import os; os.system('{touch}'); '''"),
+        (f"line one\n{touch}\nline three", "a&&b||c;d|e<f>g", f"first\n{touch}\n\\n not a newline"),
+        ("back\\slash\\ and \\' and \\\"", "{{name}}%s${HOME}", "{% raw %}{{ name }}"),
+        ("ünïcødé ☃ 名前 🚀 \u2028 \u202e gnirts", "unicode-is-not-allowed-in-keys-" + "z" * 20, "日本語 ☃ 🚀 \u2028"),
+        ("--help", "-x", "--prompt"),
+        ("-x", "--", "-h"),
+        ("☃" * 350 + f"$({touch})", "K" * 400, "long " * 100 + f"`{touch}`"),
+    ]
+    rng = random.Random(20240517)
+    pieces = [
+        "'", '"', "\\", f"$({touch})", f"`{touch}`", "\n", "\t", "☃", "名前", " ", ";", "&", "|",
+        "${PATH}", "%", "{", "}", "é", "\r\n", "!", "#", "*", "~",
+    ]
+    generated = []
+    for i in range(6):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(5, 60))).strip() or "x"
+        key = "".join(rng.choice("!\"#$%&'()*+,-./:;<=>?@\\^_`{|}~aZ09") for _ in range(rng.randint(8, 80)))
+        generated.append((f"{text} #{i}", key, f"{text} prompt {i}"))
+    return handmade + generated
+
+
+def run_case(sb, run_snippet, name, prompt):
+    """The three snippets that carry a name, a key and a prompt; returns their results."""
+    deployment = sb.deployment(name)
+    results = []
+    for profile, tab, language in (
+        ("documented", "manual_http", "python"),
+        ("agilerl-arena-1", "arena_client", "python"),
+        ("agilerl-arena-1", "arena_cli", "shell"),
+    ):
+        snippet = render_snippet(
+            deployment, tab, language=language, profile=profile, key_display="masked", prompt=prompt
+        )
+        results.append((tab, run_snippet(snippet, base_url=sb.base_url, api_key=sb.user_key)))
+    return results
+
+
+def test_hostile_values_reach_the_sandbox_exactly_and_never_run(tmp_path, run_snippet):
+    marker = tmp_path / "injected"
+    cases = hostile_cases(marker)
+    user_key = f"user'\"$(touch${{IFS}}{marker})`x`\\"
+    deployments = [example("llm", name=name, api_key=key) for name, key, _ in cases]
+    with Sandbox(deployments, user_key=user_key) as sb:
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            runs = list(pool.map(lambda case: run_case(sb, run_snippet, case[0], case[2]), cases))
+        received = sb.received
+
+    problems = []
+    for (name, key, prompt), results in zip(cases, runs, strict=True):
+        for tab, result in results:
+            if result.returncode != 0:
+                problems.append(f"{name!r:.60} {tab}: exit {result.returncode}: {result.stderr[-500:]}")
+        mine = [r for r in received if r.deployment == name or r.query.get("name") == name]
+        manual = [r for r in mine if r.path.endswith("/generate") and r.token == key]
+        client = [r for r in mine if r.path.endswith("/generate") and r.token == user_key]
+        stream = [r for r in mine if r.path.endswith("/generate_stream")]
+        lookups = [r.path.rsplit("/", 1)[1] for r in mine if r.path.startswith(PLATFORM)]
+        expected = {
+            "manual HTTP /generate": [r.body["prompts"] for r in manual] == [[prompt]],
+            "client /generate": [r.body["prompts"] for r in client] == [[prompt]],
+            "CLI /generate_stream": [r.body["prompt"] for r in stream] == [prompt],
+            # client: one; CLI: list, then one.
+            "name in lookups": sorted(lookups) == ["list", "one", "one"],
+            "all answered 200": {r.status for r in mine} == {200},
+        }
+        problems += [f"{name!r:.60}: {what}" for what, ok in expected.items() if not ok]
+    assert not problems, "\n".join(problems)
+    assert not marker.exists(), "an injected command ran"
+    assert len(cases) * 3 <= 300, "executed cases stay bounded"

@@ -1,0 +1,361 @@
+"""Manual HTTP in every language runs as pasted against the sandbox.
+
+Each snippet is saved to a file and run with the real interpreter (python, bash
+with curl, node); the sandbox records what arrived, and the tests check the
+token, the path, and the shape and dtype of every decoded array against the
+deployment's space, for a table of spaces (tests/space_cases.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from pydantic import SecretStr
+
+from snippetgen import Deployment, literals, render_snippet
+from snippetgen.examples import examples
+from snippetgen.render import ENVIRONMENT
+from snippetgen.rules import rule_table
+from snippetgen.sandbox import Sandbox
+from snippetgen.spaces import example
+from snippetgen.wire import from_wire, npy_base64
+from space_cases import SPACES, batched_leaves, gymnasium_space
+
+INTERPRETERS = {
+    "python": [sys.executable],
+    "curl": [shutil.which("bash") or "bash"],
+    "javascript": [shutil.which("node") or "node"],
+}
+LANGUAGES = tuple(rule_table().tabs["manual_http"].languages)
+MANUAL_CELLS = sorted(
+    {(p, s, lang) for p, s, tab, lang in rule_table().expected_cells() if tab == "manual_http"}
+)
+# Safety net against a hung interpreter, not a timing assertion.
+RUN_LIMIT_SECONDS = 120
+# Gymnasium warns when it rounds float16 bounds; the test spaces do that on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore:.*precision lowered:UserWarning")
+USER_KEY = "fake-user-key-0000"
+FAKE = {"endpoint": "https://arena.invalid/deployment", "api_key": "fake-key-for-tests-0000"}
+DISCRETE_4 = {"type": "Discrete", "n": 4}
+RECURRENT_SPACES = ("box_bounded", "discrete_start", "dict", "tuple", "nested")
+AGENTS = ("player_0", "player_1")
+
+
+def space_deployments() -> list[Deployment]:
+    """One deployment per (space, kind): gym, gym with a mask, recurrent, pettingzoo, predict."""
+    made = []
+    for name, space in SPACES.items():
+        made.append(Deployment(name=f"gym {name}", algorithm="PPO", env_type="gym",
+                               observation_space=space, action_space=DISCRETE_4, **FAKE))
+        made.append(Deployment(name=f"predict {name}", algorithm="Supervised", env_type="supervised",
+                               observation_space=space, **FAKE))
+        made.append(Deployment(name=f"pettingzoo {name}", algorithm="IPPO", env_type="pettingzoo",
+                               agents=AGENTS, observation_space={a: space for a in AGENTS},
+                               action_space={a: DISCRETE_4 for a in AGENTS},
+                               action_mask=True, env_defined_actions=True, **FAKE))
+        if name in RECURRENT_SPACES:
+            made.append(Deployment(name=f"recurrent {name}", algorithm="RecurrentPPO", env_type="gym",
+                                   observation_space=space, action_space=DISCRETE_4, **FAKE))
+    made.append(Deployment(name="gym masked", algorithm="DQN", env_type="gym", action_mask=True,
+                           observation_space=SPACES["box_bounded"], action_space=DISCRETE_4, **FAKE))
+    made.append(Deployment(name="pettingzoo mixed", algorithm="MADDPG", env_type="pettingzoo",
+                           observation_space={"player_0": SPACES["nested"], "player_1": SPACES["box_int"]},
+                           action_space={"player_0": DISCRETE_4, "player_1": {"type": "Discrete", "n": 2}},
+                           action_mask=True, env_defined_actions=True, **FAKE))
+    made.append(Deployment(name="latent", algorithm="LatentPPO", env_type="gym",
+                           observation_space=SPACES["dict"], **FAKE))
+    return made
+
+
+SPACE_DEPLOYMENTS = {d.name: d for d in space_deployments()}
+EXAMPLES = examples()
+
+
+@pytest.fixture(scope="module")
+def space_sandbox():
+    with Sandbox([*EXAMPLES, *SPACE_DEPLOYMENTS.values()], user_key=USER_KEY) as sb:
+        yield sb
+
+
+def run(code: str, language: str, directory: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Save the snippet and run it with its real interpreter, in a clean environment."""
+    filename = rule_table().tabs["manual_http"].languages[language].filename
+    (directory / filename).write_text(code, encoding="utf-8")
+    # No proxy variables: requests to 127.0.0.1 must not leave the machine.
+    clean = {"PATH": os.environ["PATH"], "HOME": str(directory), "LANG": "C.UTF-8", **(env or {})}
+    return subprocess.run(
+        [*INTERPRETERS[language], filename], cwd=directory, env=clean,
+        capture_output=True, text=True, encoding="utf-8", timeout=RUN_LIMIT_SECONDS,
+    )
+
+
+def expected_arrays(deployment: Deployment) -> dict:
+    """What the sandbox should decode from one call: dotted path -> (shape, dtype)."""
+    suffix = rule_table().situations[deployment.situation].suffix
+    field = "inputs" if suffix == "predict" else "obs"
+    arrays = batched_leaves(example(deployment.observation_space), field)
+    if deployment.action_mask:
+        spaces = deployment.action_space
+        if deployment.env_type == "pettingzoo":
+            arrays |= {f"action_mask.{a}": ((1, spaces[a].n), "int8") for a in deployment.agent_ids}
+        else:
+            arrays["action_mask"] = ((1, spaces.n), "int8")
+    if deployment.env_defined_actions:
+        arrays |= {f"env_defined_actions.{a}": ((1,), "int64") for a in deployment.agent_ids}
+    return arrays
+
+
+def check_calls(sandbox, deployment: Deployment, result) -> list:
+    """Every call answered 200 on the right path with the right token; returns the calls."""
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    calls = sandbox.received
+    assert calls, "the snippet sent nothing"
+    suffix = rule_table().situations[deployment.situation].suffix
+    path = urlsplit(deployment.endpoint).path + "/" + suffix
+    for call in calls:
+        assert (call.method, call.path, call.status) == ("POST", path, 200), call.body
+        assert call.deployment == deployment.name
+        assert call.token == deployment.api_key.get_secret_value()
+    return calls
+
+
+def check_observations(deployment: Deployment, calls) -> None:
+    """Every call carried the example observation: right shapes, dtypes, and in the space."""
+    if deployment.observation_space is None:
+        return
+    suffix = rule_table().situations[deployment.situation].suffix
+    field = "inputs" if suffix == "predict" else "obs"
+    for call in calls:
+        received = {k: v for k, v in call.arrays.items() if not k.startswith("hidden_state.")}
+        assert received == expected_arrays(deployment)
+        sent = from_wire(call.body[field])
+        spaces = deployment.observation_space
+        if deployment.env_type == "pettingzoo":
+            for agent, space in spaces.items():
+                assert gymnasium_space(space.model_dump()).contains(sent[agent])
+        else:
+            assert gymnasium_space(spaces.model_dump()).contains(sent)
+
+
+def check_recurrent(calls) -> None:
+    """The first call sends hidden_state null; each later one the previous answer's."""
+    assert len(calls) >= 2
+    assert calls[0].body["hidden_state"] is None
+    for step, call in enumerate(calls[1:], start=1):
+        # The sandbox answers ones, then adds one each step.
+        hidden = from_wire(call.body["hidden_state"])
+        assert set(hidden) == {"h", "c"} and all((hidden[k] == step).all() for k in hidden)
+
+
+# ---------------------------------------------------------------- every cell, as pasted
+
+
+@pytest.mark.parametrize("key_display", ["masked", "env"])
+@pytest.mark.parametrize("cell", MANUAL_CELLS, ids="/".join)
+def test_every_manual_http_cell_runs_as_pasted(cell, key_display, space_sandbox, tmp_path):
+    profile, situation, language = cell
+    deployment = next(d for d in space_sandbox.deployments[: len(EXAMPLES)] if d.situation == situation)
+    snippet = render_snippet(deployment, "manual_http", language=language, profile=profile,
+                             key_display=key_display)
+    key = deployment.api_key.get_secret_value()
+    env = {"ARENA_API_KEY": key} if key_display == "env" else {}
+    space_sandbox.clear()
+    result = run(snippet.copy_code, language, tmp_path, env)
+    calls = check_calls(space_sandbox, deployment, result)
+    check_observations(deployment, calls)
+    if situation == "recurrent_ppo":
+        check_recurrent(calls)
+    if situation == "llm":
+        assert calls[0].body["prompts"] == ["Write a haiku about reinforcement learning."]
+        assert "Sandbox completion" in result.stdout
+
+
+# ---------------------------------------------------------------- the table of spaces
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", SPACE_DEPLOYMENTS)
+def test_space_table_arrives_with_shapes_and_dtypes(name, language, space_sandbox, tmp_path):
+    deployment = space_sandbox.deployment(name)
+    snippet = render_snippet(deployment, "manual_http", language=language)
+    space_sandbox.clear()
+    calls = check_calls(space_sandbox, deployment, run(snippet.copy_code, language, tmp_path))
+    check_observations(deployment, calls)
+    if deployment.situation == "recurrent_ppo":
+        check_recurrent(calls)
+
+
+# ---------------------------------------------------------------- hostile values
+
+MARKER = "pwned"
+HOSTILE_NAME = f"x\"; touch {MARKER}; \"\n$(touch {MARKER}) `touch {MARKER}` \\ ' 🦀 \u2028 ${{HOME}}"
+# A Bearer token is visible ASCII without spaces, so ${IFS} stands in for them.
+HOSTILE_KEY = f"k'\"$(touch${{IFS}}{MARKER})`touch${{IFS}}{MARKER}`;\\|&<>{{}}!*?~#%^[]"
+HOSTILE_PROMPT = (
+    f"He said \"hi\" & 'bye'\n\\n is not a newline, $(touch {MARKER}) `touch {MARKER}` "
+    "${HOME} 🦀 naïve \u2028\u2029\ttab\r\nend \\"
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_sandbox():
+    hostile = [
+        Deployment(name=HOSTILE_NAME + " gym", algorithm="PPO", env_type="gym", endpoint=FAKE["endpoint"],
+                   api_key=HOSTILE_KEY, observation_space=SPACES["dict"]),
+        Deployment(name=HOSTILE_NAME + " llm", algorithm="GRPO", env_type="llm", endpoint=FAKE["endpoint"],
+                   api_key=HOSTILE_KEY),
+    ]
+    with Sandbox(hostile, user_key=USER_KEY) as sb:
+        yield sb
+
+
+@pytest.mark.parametrize("key_display", ["masked", "env"])
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("situation", ["gym", "llm"])
+def test_hostile_name_key_and_prompt_arrive_byte_for_byte(situation, language, key_display, hostile_sandbox, tmp_path):
+    deployment = hostile_sandbox.deployment(f"{HOSTILE_NAME} {situation}")
+    assert deployment.api_key.get_secret_value() == HOSTILE_KEY
+    snippet = render_snippet(deployment, "manual_http", language=language, key_display=key_display,
+                             prompt=HOSTILE_PROMPT)
+    env = {"ARENA_API_KEY": HOSTILE_KEY} if key_display == "env" else {}
+    hostile_sandbox.clear()
+    calls = check_calls(hostile_sandbox, deployment, run(snippet.copy_code, language, tmp_path, env))
+    if situation == "llm":
+        assert [call.body["prompts"] for call in calls] == [[HOSTILE_PROMPT]]
+    assert not (tmp_path / MARKER).exists(), "an injected command ran"
+
+
+# ---------------------------------------------------------------- failures show the server's message
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_rejected_call_exits_non_zero_with_the_servers_message(language, space_sandbox, tmp_path):
+    deployment = space_sandbox.deployment("gym box_int")
+    wrong = deployment.model_copy(update={"api_key": SecretStr("fake-wrong-key-0000")})
+    snippet = render_snippet(wrong, "manual_http", language=language)
+    result = run(snippet.copy_code, language, tmp_path)
+    assert result.returncode != 0
+    assert "Invalid or expired API key" in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- no space: a marked placeholder
+
+NO_SPACE = [
+    Deployment(name="no space gym", algorithm="PPO", env_type="gym", **FAKE),
+    Deployment(name="no space recurrent", algorithm="RecurrentPPO", env_type="gym", **FAKE),
+    Deployment(name="no space pettingzoo", algorithm="IPPO", env_type="pettingzoo", agents=AGENTS,
+               action_mask=True, env_defined_actions=True, **FAKE),
+    Deployment(name="no space supervised", algorithm="Supervised", env_type="supervised", **FAKE),
+    Deployment(name="no space latent", algorithm="LatentPPO", env_type="gym", **FAKE),
+    # A mask the snippet cannot build (no discrete action space): it says where it goes.
+    Deployment(name="mask without action space", algorithm="DQN", env_type="gym", action_mask=True,
+               observation_space=SPACES["box_int"], **FAKE),
+]
+
+
+def syntax_error(code: str, language: str, directory: Path) -> str | None:
+    if language == "python":
+        try:
+            compile(code, "snippet.py", "exec")
+        except SyntaxError as error:
+            return str(error)
+        return None
+    if language == "curl":
+        result = subprocess.run(["bash", "-n"], input=code, capture_output=True, text=True)
+    else:
+        source = directory / "snippet.mjs"
+        source.write_text(code, encoding="utf-8")
+        result = subprocess.run([INTERPRETERS["javascript"][0], "--check", str(source)],
+                                capture_output=True, text=True)
+    return result.stderr if result.returncode else None
+
+
+@pytest.mark.parametrize("key_display", ["masked", "env", "placeholders"])
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("deployment", NO_SPACE, ids=lambda d: d.name)
+def test_without_a_space_the_snippet_marks_where_the_observation_goes(deployment, language, key_display, tmp_path):
+    snippet = render_snippet(deployment, "manual_http", language=language, key_display=key_display)
+    assert syntax_error(snippet.code, language, tmp_path) is None
+    if deployment.observation_space is None:
+        assert "YOUR_OBS_HERE" in snippet.code or "YOUR_INPUTS_HERE" in snippet.code
+    if deployment.action_mask:
+        assert "action_mask" in snippet.code
+
+
+@pytest.mark.parametrize("key_display", ["masked", "env", "placeholders"])
+@pytest.mark.parametrize("language", ["curl", "javascript"])
+@pytest.mark.parametrize("name", SPACE_DEPLOYMENTS)
+def test_space_table_snippets_pass_their_syntax_check(name, language, key_display, tmp_path):
+    snippet = render_snippet(SPACE_DEPLOYMENTS[name], "manual_http", language=language, key_display=key_display)
+    assert syntax_error(snippet.code, language, tmp_path) is None
+    assert syntax_error(snippet.copy_code, language, tmp_path) is None
+
+
+# ---------------------------------------------------------------- the JavaScript .npy codec
+
+CODEC = ENVIRONMENT.get_template("manual_http/javascript/_npy.mjs.jinja").render()
+CODEC_ARRAYS = [
+    np.zeros((2, 3), dtype=np.float32),
+    np.array([[0.5, -1.25], [3.0, 1e-30]], dtype=np.float64),
+    np.arange(-3, 3, dtype=np.int8),
+    np.array([0, 255, 7], dtype=np.uint8),
+    np.array([-32768, 32767], dtype=np.int16),
+    np.array([65535, 1], dtype=np.uint16),
+    np.array([[-(2**31), 2**31 - 1]], dtype=np.int32),
+    np.array([2**32 - 1], dtype=np.uint32),
+    np.array([-(2**63), 2**60 + 1, -5], dtype=np.int64),
+    np.array([2**64 - 1, 3], dtype=np.uint64),
+    np.array([True, False, True], dtype=bool),
+    np.array([0.1, -2.5, 65504, 6e-8], dtype=np.float16),
+    np.array(7, dtype=np.int64),
+    np.full((2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1), 1.5, dtype=np.float32),
+]
+# float64 values that float16 must round as NumPy does: halfway cases, subnormals, overflow.
+FLOAT16_VALUES = [0.1, 1 / 3, 2049.0, 2051.0, 1 + 2**-11, 1 + 3 * 2**-11, 65519.99, 65520.0, 1e6,
+                  2**-24, 2**-25, 1.5 * 2**-24, 2**-14 - 2**-25, 3e-5, -0.0, -7.3, 1024.5, 0.0]
+
+
+def run_codec(program: str, tmp_path: Path):
+    source = tmp_path / "codec.mjs"
+    source.write_text(CODEC + "\n" + program, encoding="utf-8")
+    result = subprocess.run([INTERPRETERS["javascript"][0], str(source)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_javascript_writes_the_bytes_numpy_writes(tmp_path):
+    cases = ", ".join(literals.javascript(array) for array in CODEC_ARRAYS)
+    got = run_codec(f"console.log(JSON.stringify([{cases}].map(toNpy)));", tmp_path)
+    assert got == [npy_base64(array) for array in CODEC_ARRAYS]
+
+
+def test_javascript_rounds_float16_as_numpy_does(tmp_path):
+    values = literals.javascript([float(v) for v in FLOAT16_VALUES])
+    got = run_codec(f'console.log(JSON.stringify([toNpy(ndarray("float16", {values}))]));', tmp_path)
+    with np.errstate(over="ignore"):  # 65520 and up round to infinity, as intended
+        want = np.array(FLOAT16_VALUES, dtype=np.float64).astype(np.float16)
+    assert got == [npy_base64(want)]
+
+
+def test_javascript_reads_what_numpy_writes(tmp_path):
+    encoded = literals.javascript([npy_base64(array) for array in CODEC_ARRAYS])
+    program = (
+        f"const arrays = {encoded}.map(fromNpy);\n"
+        "console.log(JSON.stringify(arrays, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));"
+    )
+    for array, got in zip(CODEC_ARRAYS, run_codec(program, tmp_path)):
+        assert got["dtype"] == array.dtype.name
+        want = array.tolist()
+        if array.dtype.kind in "iu":
+            got_data = np.array(got["data"], dtype=object).astype(array.dtype)
+            assert np.array_equal(got_data, array)
+        else:
+            assert got["data"] == want

@@ -1,0 +1,416 @@
+"""The sandbox implements CONTRACT.md: Bearer checks, platform lookups, arrays, answers.
+
+Answers are validated with the released client's own pydantic models, which
+reject unknown fields, so the sandbox cannot drift from what the client accepts.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import requests
+from agilerl.arena.inference.agent import LLMResults, PredictResult, StatusResponse
+
+from snippetgen.examples import example, examples
+from snippetgen.sandbox import Received, Sandbox
+
+USER = "fake-user-key-sandbox-tests"
+TIMEOUT = 10
+HOSTILE_NAME = "x\"'; $(touch /tmp/never) `id`\n\\ ünï ☃ " + "long" * 80
+
+
+def npy(array) -> str:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def unnpy(text):
+    return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)
+
+
+@pytest.fixture(scope="module")
+def sb():
+    deployments = [
+        *examples(),
+        example("gym", name=HOSTILE_NAME),
+        example(
+            "supervised",
+            name="tuple-inputs",
+            observation_space={
+                "type": "Tuple",
+                "spaces": [{"type": "Box", "shape": [2]}, {"type": "Discrete", "n": 3}],
+            },
+        ),
+        example("gym", name="no-key", api_key=None),
+    ]
+    with Sandbox(deployments, user_key=USER) as sandbox:
+        yield sandbox
+
+
+def call(sb, name, route, body=None, *, token="own"):
+    deployment = sb.deployment(name)
+    if token == "own":
+        token = deployment.api_key.get_secret_value()
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    method = requests.get if body is None else requests.post
+    return method(f"{deployment.endpoint}{route}", json=body, headers=headers, timeout=TIMEOUT)
+
+
+def platform(sb, route, *, token=USER, method="GET", **query):
+    return requests.request(
+        method,
+        f"{sb.base_url}/api/cli/v1/inference/deployments/{route}",
+        params=query,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
+    )
+
+
+def gym_body(batch=1):
+    return {"obs": npy(np.zeros((batch, 4), np.float32)), "batch_size": batch}
+
+
+# ---------------------------------------------------------------- the Sandbox object
+
+
+def test_listens_on_loopback_and_repoints_deployments(sb):
+    assert sb.base_url.startswith("http://127.0.0.1:")
+    assert [d.name for d in sb.deployments][:6] == [d.name for d in examples()]
+    for i, d in enumerate(sb.deployments):
+        assert d.endpoint == f"{sb.base_url}/d/{i}"
+    assert sb.deployment("cartpole-ppo").api_key.get_secret_value() == "example-key-cartpole-ppo-0000"
+    assert sb.deployment("no-key").api_key is not None
+    assert sb.user_key == USER
+
+
+def test_endpoints_never_contain_the_name(sb):
+    hostile = sb.deployment(HOSTILE_NAME)
+    assert hostile.endpoint.rsplit("/", 1)[1].isdigit()
+    assert call(sb, HOSTILE_NAME, "/get_action", gym_body()).status_code == 200
+    assert sb.received[-1].deployment == HOSTILE_NAME
+
+
+def test_rejects_duplicate_names_and_bad_user_keys():
+    with pytest.raises(ValueError, match="unique"):
+        Sandbox([example("gym"), example("gym")])
+    with pytest.raises(ValueError, match="printable ASCII"):
+        Sandbox(user_key="has space")
+
+
+def test_records_what_it_received(sb):
+    sb.clear()
+    call(sb, "rps-ippo", "/get_action", {
+        "obs": {"player_0": npy([1]), "player_1": npy([2])},
+        "batch_size": 1,
+        "action_mask": {"player_0": npy(np.ones((1, 3), np.int8)), "player_1": None},
+    })
+    (received,) = sb.received
+    assert isinstance(received, Received)
+    assert (received.method, received.path, received.deployment, received.status) == (
+        "POST", "/d/2/get_action", "rps-ippo", 200,
+    )
+    assert received.token == "example-key-rps-ippo-0000"
+    assert received.body["batch_size"] == 1
+    assert received.arrays == {
+        "obs.player_0": ((1,), "int64"),
+        "obs.player_1": ((1,), "int64"),
+        "action_mask.player_0": ((1, 3), "int8"),
+    }
+    sb.clear()
+    assert sb.received == []
+
+
+# ---------------------------------------------------------------- bearer checks
+
+
+@pytest.mark.parametrize(
+    "token, status, detail",
+    [
+        (None, 401, "Not authenticated"),
+        ("fake-unknown-key", 401, "Invalid or expired API key"),
+        ("example-key-gsm8k-grpo-0000", 403, "not allowed to use this deployment"),
+    ],
+)
+def test_deployment_bearer_checks(sb, token, status, detail):
+    response = call(sb, "cartpole-ppo", "/get_action", gym_body(), token=token)
+    assert response.status_code == status
+    assert detail in response.json()["detail"]
+    assert sb.received[-1].status == status
+
+
+def test_deployment_accepts_its_own_key_and_the_platform_user_key(sb):
+    assert call(sb, "cartpole-ppo", "/get_action", gym_body()).status_code == 200
+    assert call(sb, "cartpole-ppo", "/get_action", gym_body(), token=USER).status_code == 200
+
+
+def test_platform_accepts_only_the_user_key(sb):
+    assert platform(sb, "one", name="cartpole-ppo").status_code == 200
+    for token in ("example-key-cartpole-ppo-0000", "fake-unknown"):
+        response = platform(sb, "one", name="cartpole-ppo", token=token)
+        assert response.status_code == 401 and "Invalid API key" in response.json()["detail"]
+
+
+def test_rotating_a_key_makes_the_old_one_fail_at_once():
+    with Sandbox([example("gym"), example("llm")], user_key=USER) as sandbox:
+        name = "cartpole-ppo"
+        old = sandbox.deployment(name).api_key.get_secret_value()
+        assert call(sandbox, name, "/get_action", gym_body(), token=old).status_code == 200
+        new = sandbox.rotate_key(name)
+        assert new != old and sandbox.deployment(name).api_key.get_secret_value() == new
+        assert call(sandbox, name, "/get_action", gym_body(), token=old).status_code == 401
+        assert call(sandbox, name, "/get_action", gym_body(), token=new).status_code == 200
+        # The same through the platform API, as the dashboard's rotate button would.
+        answer = platform(sandbox, "rotate_key", method="POST", name=name).json()
+        assert answer["name"] == name and answer["api_key"] != new
+        assert call(sandbox, name, "/get_action", gym_body(), token=new).status_code == 401
+        assert platform(sandbox, "one", name=name).json()["api_key"] == answer["api_key"]
+        # Other deployments keep their keys.
+        assert call(sandbox, "gsm8k-grpo", "/status").status_code == 200
+
+
+# ---------------------------------------------------------------- platform lookups
+
+
+def test_one_and_list(sb):
+    row = platform(sb, "one", name=HOSTILE_NAME).json()
+    assert row["name"] == HOSTILE_NAME and row["url"] == sb.deployment(HOSTILE_NAME).endpoint
+    assert row["api_key"] == sb.deployment(HOSTILE_NAME).api_key.get_secret_value()
+    assert [r["name"] for r in platform(sb, "list").json()] == [d.name for d in sb.deployments]
+    assert [r["name"] for r in platform(sb, "list", name="gsm8k-grpo").json()] == ["gsm8k-grpo"]
+    assert platform(sb, "list", name="nope").json() == []
+    missing = platform(sb, "one", name="nope")
+    assert missing.status_code == 404 and "nope" in missing.json()["detail"]
+
+
+# ---------------------------------------------------------------- answers the real client accepts
+
+
+@pytest.mark.parametrize("name", [d.name for d in examples()])
+def test_status_is_exactly_what_the_client_validates(sb, name):
+    body = call(sb, name, "/status").json()
+    status = StatusResponse.model_validate(body)  # extra="forbid" at both levels
+    assert status.success and status.agent is not None
+    assert status.agent.algo == sb.deployment(name).algorithm
+
+
+def test_status_flags_per_situation(sb):
+    def agent(name):
+        return call(sb, name, "/status").json()["agent"]
+
+    assert agent("cartpole-recurrent")["recurrent"] is True
+    assert agent("rps-ippo")["multi_agent"] is True
+    assert agent("gsm8k-grpo")["llm"] is True
+    assert agent("digits-classifier")["supervised"] is True
+    # LatentPPO is served through /predict, which the client allows for supervised agents only.
+    assert agent("pendulum-latent")["supervised"] is True
+    assert not any(v for k, v in agent("cartpole-ppo").items() if k != "algo")
+
+
+def test_get_action_batches_and_masks(sb):
+    answer = call(sb, "cartpole-ppo", "/get_action", gym_body(3)).json()
+    assert set(answer) == {"action"}
+    action = unnpy(answer["action"])
+    assert action.shape == (3,) and action.dtype == np.int64
+    masked = {**gym_body(2), "action_mask": npy(np.array([[0, 1], [1, 0]], np.int8))}
+    assert unnpy(call(sb, "cartpole-ppo", "/get_action", masked).json()["action"]).tolist() == [1, 0]
+
+
+def test_multi_agent_answers_per_agent_and_honours_env_defined_actions(sb):
+    answer = call(sb, "rps-ippo", "/get_action", {
+        "obs": {"player_0": npy([1, 2]), "player_1": npy([3, 0])},
+        "batch_size": 2,
+        "action_mask": {"player_0": npy(np.array([[0, 0, 1], [0, 1, 0]], np.int8)), "player_1": None},
+        "env_defined_actions": {"player_0": None, "player_1": npy(np.array([-1, 2]))},
+    }).json()
+    assert set(answer) == {"action"}
+    actions = {agent: unnpy(a).tolist() for agent, a in answer["action"].items()}
+    assert actions == {"player_0": [2, 1], "player_1": [0, 2]}
+
+
+def test_recurrent_answers_thread_a_hidden_state(sb):
+    first = call(sb, "cartpole-recurrent", "/get_action", {**gym_body(), "hidden_state": None}).json()
+    assert set(first) == {"action", "hidden_state"}
+    second = call(sb, "cartpole-recurrent", "/get_action", {**gym_body(), "hidden_state": first["hidden_state"]})
+    assert second.status_code == 200
+    assert (unnpy(second.json()["hidden_state"]["h"]) == 2).all()
+    assert sb.received[-1].arrays["hidden_state.c"] == ((1, 8), "float32")
+    missing = call(sb, "cartpole-recurrent", "/get_action", gym_body())
+    assert missing.status_code == 422 and "hidden_state" in missing.json()["detail"]
+    wrong = call(sb, "cartpole-recurrent", "/get_action", {**gym_body(), "hidden_state": npy(np.zeros((1, 8)))})
+    assert wrong.status_code == 422
+
+
+def test_predict_and_generate_answers_validate_with_the_client_models(sb):
+    predict = call(sb, "digits-classifier", "/predict", {"inputs": npy(np.ones((2, 8, 8), np.float32))}).json()
+    assert PredictResult.model_validate(predict).batch_size == 2
+    assert unnpy(predict["results"]).tolist() == [64.0, 64.0]
+    generate = call(sb, "gsm8k-grpo", "/generate", {
+        "prompts": ["a", "bb"], "params": {"max_new_tokens": 5, "do_sample": False},
+    }).json()
+    results = LLMResults.model_validate(generate)  # extra="forbid"
+    assert [r.prompt for r in results.results] == ["a", "bb"] and results.batch_size == 2
+
+
+def test_tuple_inputs_are_recorded_by_index(sb):
+    body = {"inputs": [npy(np.zeros((1, 2), np.float32)), npy(np.array([1]))]}
+    assert call(sb, "tuple-inputs", "/predict", body).status_code == 200
+    assert sb.received[-1].arrays == {"inputs.0": ((1, 2), "float32"), "inputs.1": ((1,), "int64")}
+
+
+def test_generate_stream_and_sessions(sb):
+    response = call(sb, "gsm8k-grpo", "/generate_stream", {"prompt": "hello", "session_id": "s-1"})
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/plain")
+    assert response.text == "Sandbox completion for a prompt of 5 characters."
+    assert {"session_id": "s-1"} in call(sb, "gsm8k-grpo", "/sessions").json()["sessions"]
+    messages = call(sb, "gsm8k-grpo", "/sessions/s-1").json()["messages"]
+    assert messages[0] == {"role": "user", "content": "hello"}
+
+
+# ---------------------------------------------------------------- what it refuses
+
+
+def test_arrays_are_decoded_strictly(sb):
+    object_array = io.BytesIO()
+    np.save(object_array, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    cases = {
+        "not base64 !": "not valid base64",
+        base64.b64encode(b"not npy").decode(): "not a .npy array",
+        base64.b64encode(object_array.getvalue()).decode(): "not a .npy array",
+        npy(np.zeros((1, 5), np.float32)): "expected [1, 4]",
+        npy(np.zeros(4, np.float32)): "expected [1, 4]",
+    }
+    for obs, detail in cases.items():
+        response = call(sb, "cartpole-ppo", "/get_action", {"obs": obs, "batch_size": 1})
+        assert response.status_code == 422, obs
+        assert detail in response.json()["detail"]
+
+
+def test_multi_agent_masks_must_be_per_agent(sb):
+    response = call(sb, "rps-ippo", "/get_action", {
+        "obs": {"player_0": npy([1]), "player_1": npy([2])},
+        "batch_size": 1,
+        "action_mask": npy(np.ones((1, 3), np.int8)),
+    })
+    assert response.status_code == 422 and "agent_id" in response.json()["detail"]
+
+
+def test_each_deployment_answers_its_own_route_only(sb):
+    response = call(sb, "gsm8k-grpo", "/get_action", gym_body())
+    assert response.status_code == 400 and "/generate" in response.json()["detail"]
+    assert call(sb, "cartpole-ppo", "/generate", {"prompts": ["x"]}).status_code == 400
+
+
+def test_generate_checks_prompts_and_params(sb):
+    assert call(sb, "gsm8k-grpo", "/generate", {"prompts": [" "]}).status_code == 422
+    bad = call(sb, "gsm8k-grpo", "/generate", {"prompts": ["x"], "params": {"beam": 2}})
+    assert bad.status_code == 422 and "params.beam" in bad.json()["detail"]
+
+
+def test_unknown_paths_are_json_404s(sb):
+    for url in (f"{sb.base_url}/nope", f"{sb.base_url}/d/999/status", f"{sb.base_url}/d/x/status"):
+        response = requests.get(url, timeout=TIMEOUT)
+        assert response.status_code == 404 and "detail" in response.json()
+
+
+# ---------------------------------------------------------------- python -m snippetgen sandbox
+
+
+def start_command(*args):
+    return subprocess.Popen(
+        [sys.executable, "-m", "snippetgen", "sandbox", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+
+
+def read_banner(process) -> list[str]:
+    lines = []
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Listening on "):
+            return lines
+    pytest.fail("the sandbox exited before printing its banner: " + process.stderr.read())
+
+
+def test_command_prints_endpoints_and_keys_then_stops_cleanly_on_ctrl_c(tmp_path):
+    deployments = [
+        json.loads(example("gym", name=HOSTILE_NAME, api_key="fake-key-file-0001").model_dump_json()),
+        {"name": "chat", "algorithm": "GRPO", "env_type": "llm", "api_key": "fake-key-file-0002"},
+    ]
+    deployments[0]["api_key"] = "fake-key-file-0001"
+    path = tmp_path / "deployments.json"
+    path.write_text(json.dumps(deployments), encoding="utf-8")
+    process = start_command("--deployments", str(path), "--user-key", "fake-user-key-cli")
+    try:
+        banner = read_banner(process)
+        text = "\n".join(banner)
+        base = banner[-1].split()[2].rstrip(";")
+        assert base.startswith("http://127.0.0.1:")
+        assert f"export ARENA_BASE_URL='{base}'" in text
+        assert "export ARENA_API_KEY='fake-user-key-cli'" in text
+        assert f"Endpoint: {base}/d/0" in text and f"Endpoint: {base}/d/1" in text
+        assert "API key:  fake-key-file-0001" in text and "API key:  fake-key-file-0002" in text
+        # The hostile name is shown on one line, its newline escaped.
+        assert json.dumps(HOSTILE_NAME, ensure_ascii=False) in text
+        headers = {"Authorization": "Bearer fake-key-file-0002"}
+        answer = requests.get(f"{base}/d/1/status", headers=headers, timeout=TIMEOUT)
+        assert answer.json()["agent"]["llm"] is True
+        assert process.stdout.readline().startswith("200 GET /d/1/status")
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Traceback" not in err and "sandbox stopped" in out
+
+
+def test_command_serves_the_built_in_examples_and_stops_cleanly_on_sigterm():
+    process = start_command("--port", "0", "--quiet")
+    try:
+        text = "\n".join(read_banner(process))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    for d in examples():
+        assert json.dumps(d.name) in text and d.api_key.get_secret_value() in text
+    assert process.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("not json", "not JSON"),
+        ("[]", "non-empty JSON list"),
+        ('[{"name": "x", "algorithm": "GRPO", "env_type": "gym"}]', "invalid deployment"),
+    ],
+)
+def test_command_rejects_a_bad_deployments_file_in_one_line(tmp_path, content, message):
+    path = tmp_path / "d.json"
+    path.write_text(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "snippetgen", "sandbox", "--deployments", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_command_help():
+    result = subprocess.run(
+        [sys.executable, "-m", "snippetgen", "sandbox", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: python -m snippetgen sandbox")
+    for flag in ("--port", "--deployments", "--user-key"):
+        assert flag in result.stdout
+
