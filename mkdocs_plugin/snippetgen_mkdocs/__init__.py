@@ -1,0 +1,1 @@
+"""MkDocs plugin: `arena-snippet` blocks in docs pages become the panel's tabs."""

@@ -1,0 +1,185 @@
+"""site_example in a real browser: every tab label shows its code, with a copy button.
+
+Chromium is Debian's (`tests/run.sh` installs it); Playwright drives it through
+`executable_path`, since Playwright's own browser download is not available.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CHAT_TEXT = "Generate URL"
+SECRETS = ("example-key", "arena.example.com")
+# Material's copy button (`content.code.copy`): its markup changed across releases,
+# its clipboard target did not.
+COPY_BUTTON = "button[data-clipboard-target]"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    """site_example, built and served on a free 127.0.0.1 port until the module ends."""
+    site = tmp_path_factory.mktemp("browser") / "site"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(ROOT / "site_example" / "mkdocs.yml"),
+            "-d",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `bash tests/run.sh`"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def top_level_sets(page):
+    """Tab sets not nested in another, tagged so each can be found again."""
+    count = page.evaluate("""() => {
+            const sets = [...document.querySelectorAll("article .tabbed-set")]
+                .filter(s => !s.parentElement.closest(".tabbed-set"));
+            sets.forEach((s, i) => s.setAttribute("data-test-set", String(i)));
+            return sets.length;
+        }""")
+    return [page.locator(f'[data-test-set="{i}"]') for i in range(count)]
+
+
+def children(tab_set):
+    labels = tab_set.locator(":scope > .tabbed-labels > label")
+    blocks = tab_set.locator(":scope > .tabbed-content > .tabbed-block")
+    assert labels.count() == blocks.count() > 0
+    return [(labels.nth(i), blocks.nth(i)) for i in range(labels.count())]
+
+
+def assert_code_shown(page, block):
+    """The block's code is visible, and its copy button copies exactly that code."""
+    code = block.locator("pre code").first
+    expect(code).to_be_visible()
+    expect(block.locator(COPY_BUTTON).first).to_be_attached()
+    shown, copied = block.evaluate(
+        """(block, selector) => {
+            const button = block.querySelector(selector);
+            const target = document.querySelector(button.dataset.clipboardTarget);
+            return [block.querySelector("pre code").innerText, target.innerText];
+        }""",
+        COPY_BUTTON,
+    )
+    assert copied.strip() and copied == shown
+    for secret in SECRETS:
+        assert secret not in copied
+
+
+def click_through(page, tab_set) -> int:
+    """Click every label of a tab set (and of tab sets nested in it); returns clicks made."""
+    clicks = 0
+    for label, block in children(tab_set):
+        label.click()
+        clicks += 1
+        expect(block).to_be_visible()
+        nested = block.locator(":scope > .tabbed-set")
+        if nested.count():
+            for inner_label, inner_block in children(nested.first):
+                inner_label.click()
+                clicks += 1
+                expect(inner_block).to_be_visible()
+                assert_code_shown(page, inner_block)
+        elif block.locator("pre code").count():
+            assert_code_shown(page, block)
+        else:
+            expect(block.get_by_text(CHAT_TEXT)).to_be_visible()
+            assert block.locator("pre").count() == 0
+    return clicks
+
+
+def test_every_tab_of_the_invoke_page_shows_code_with_a_copy_button(page, site_url, tmp_path):
+    page.goto(site_url)
+    sets = top_level_sets(page)
+    assert len(sets) >= 6
+    clicks = sum(click_through(page, tab_set) for tab_set in sets)
+    assert clicks > len(sets)
+    shot = tmp_path / "invoke-an-agent.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+def test_linked_tabs_follow_a_choice_across_the_page(page, site_url):
+    page.goto(site_url)
+    sets = top_level_sets(page)
+    sets[0].locator(":scope > .tabbed-labels > label", has_text="Manual HTTP").click()
+    for tab_set in sets:
+        for label, block in children(tab_set):
+            if label.inner_text().strip() == "Manual HTTP":
+                expect(block).to_be_visible()
+
+
+def test_plain_page_shows_code_without_tabs(page, site_url, tmp_path):
+    page.goto(site_url + "plain-output/")
+    assert page.locator("article .tabbed-set").count() == 0
+    codes = page.locator("article pre code")
+    assert codes.count() > 0
+    for i in range(codes.count()):
+        expect(codes.nth(i)).to_be_visible()
+    expect(page.locator(f"article {COPY_BUTTON}")).to_have_count(codes.count())
+    page.screenshot(path=str(tmp_path / "plain-output.png"), full_page=True)

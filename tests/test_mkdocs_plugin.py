@@ -1,0 +1,563 @@
+"""The MkDocs plugin in process: config validation, the Markdown rewrite, errors, caching."""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort, PluginError
+from mkdocs.structure.files import File
+from mkdocs.structure.pages import Page
+from snippetgen import Placeholders, Snippet, Tab, render_snippet
+from snippetgen.panel import ChatPlayground
+from snippetgen.rules import TEMPLATE_DIR, rule_table
+from snippetgen_mkdocs import directive as directive_module
+from snippetgen_mkdocs import markdown as md
+
+MATERIAL_EXTENSIONS = [
+    "admonition",
+    "pymdownx.superfences",
+    {"pymdownx.tabbed": {"alternate_style": True}},
+]
+SECRETS = ("example-key", "arena.example.com")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def write_site(root: Path, plugin_options=None, extensions=None) -> Path:
+    (root / "docs").mkdir(parents=True, exist_ok=True)
+    config = {
+        "site_name": "Test",
+        "plugins": [{"snippetgen": plugin_options} if plugin_options else "snippetgen"],
+    }
+    if extensions:
+        config["markdown_extensions"] = extensions
+    path = root / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+class Site:
+    """A configured plugin and a way to run one page through it."""
+
+    def __init__(self, root: Path, plugin_options=None, extensions=None):
+        self.config = load_config(config_file=str(write_site(root, plugin_options, extensions)))
+        self.plugin = self.config.plugins["snippetgen"]
+        self.plugin.on_startup(command="build", dirty=False)
+        self.plugin.on_config(self.config)
+        self.plugin.on_pre_build(config=self.config)
+
+    def page(self, text: str, name: str = "page.md") -> str:
+        path = Path(self.config.docs_dir) / name
+        path.write_text(text, encoding="utf-8")
+        file = File(
+            name, self.config.docs_dir, self.config.site_dir, self.config.use_directory_urls
+        )
+        page = Page(None, file, self.config)
+        page.read_source(self.config)
+        result = self.plugin.on_page_markdown(
+            page.markdown, page=page, config=self.config, files=None
+        )
+        return page.markdown if result is None else result
+
+
+@pytest.fixture
+def plain_site(tmp_path):
+    return Site(tmp_path)
+
+
+@pytest.fixture
+def tabbed_site(tmp_path):
+    return Site(tmp_path, extensions=MATERIAL_EXTENSIONS)
+
+
+def snippet(language: str, code: str, filename: str, install: str | None = None) -> Snippet:
+    return Snippet(
+        tab="manual_http",
+        language=language,
+        profile="documented",
+        situation="gym",
+        code=code,
+        copy_code=code,
+        filename=filename,
+        install=install,
+        run="",
+    )
+
+
+HAND_MADE_TABS = [
+    Tab(
+        id="arena_client",
+        title="Arena client",
+        snippets=[snippet("python", 'print("```")\n', "a.py", install="pip install x")],
+    ),
+    Tab(
+        id="manual_http",
+        title="Manual HTTP",
+        snippets=[
+            snippet("python", "x = 1\n", "m.py"),
+            snippet("curl", "curl -s URL\n", "m.sh"),
+        ],
+    ),
+    Tab(
+        id="chat_playground",
+        title="Chat playground",
+        chat=ChatPlayground(generate_url="YOUR_ENDPOINT/generate", api_key="YOUR_API_KEY"),
+    ),
+]
+
+CHAT_TEXT = """\
+The playground posts each turn to the generate path with the deployment API key.
+
+- Generate URL: `YOUR_ENDPOINT/generate`, header `Authorization: Bearer YOUR_API_KEY`
+- Conversation: one line per turn, starting `User:` or `Assistant:`, ending with `Assistant:` for the model to continue; sent as the single prompt
+- Completion: `results[0].completion`, the first result row
+- Params: `{"max_new_tokens": 100, "temperature": 0.7, "top_p": 0.9, "do_sample": true}`
+"""
+
+
+# ---------------------------------------------------------------- the rewrite, as Markdown
+
+
+def test_tabbed_markdown_is_exactly_as_expected():
+    expected = textwrap.dedent("""\
+        ===! "Arena client"
+
+            Install: `pip install x`
+
+            ````python
+            print("```")
+            ````
+
+        === "Manual HTTP"
+
+            ===! "Python"
+
+                ```python
+                x = 1
+                ```
+
+            === "curl"
+
+                ```bash
+                curl -s URL
+                ```
+
+        === "Chat playground"
+
+        """) + textwrap.indent(CHAT_TEXT, "    ") + "\n"
+    assert "\n".join(md.tabbed(HAND_MADE_TABS)) + "\n" == expected
+
+
+def test_plain_markdown_is_exactly_as_expected():
+    expected = textwrap.dedent("""\
+        #### Arena client
+
+        Install: `pip install x`
+
+        ````python
+        print("```")
+        ````
+
+        #### Manual HTTP
+
+        ##### Python
+
+        ```python
+        x = 1
+        ```
+
+        ##### curl
+
+        ```bash
+        curl -s URL
+        ```
+
+        #### Chat playground
+
+        """) + CHAT_TEXT + "\n"
+    assert "\n".join(md.plain(HAND_MADE_TABS, heading_level=4, fenced=True)) + "\n" == expected
+
+
+def test_plain_markdown_indents_code_when_fences_cannot_nest():
+    lines = md.plain(HAND_MADE_TABS[:1], heading_level=2, fenced=False)
+    assert lines == ["## Arena client", "", "Install: `pip install x`", "", '    print("```")', ""]
+
+
+def test_rewrite_keeps_the_directive_indentation_and_other_fences():
+    page = textwrap.dedent("""\
+        Intro
+        - item
+
+            ```arena-snippet
+            situation: gym
+            ```
+        ````markdown
+        ```arena-snippet
+        situation: llm
+        ```
+        ````
+        ~~~
+        ```arena-snippet
+        ~~~
+        end
+        """)
+    seen = []
+
+    def replace(block):
+        seen.append(block)
+        return ["A", "", "B"]
+
+    assert md.rewrite(page, replace) == textwrap.dedent("""\
+        Intro
+        - item
+
+            A
+
+            B
+
+        ````markdown
+        ```arena-snippet
+        situation: llm
+        ```
+        ````
+        ~~~
+        ```arena-snippet
+        ~~~
+        end
+        """)
+    assert [(b.start, b.end, b.indent, b.body) for b in seen] == [(3, 5, "    ", "situation: gym")]
+
+
+def test_page_without_directive_is_returned_unchanged(plain_site):
+    text = "# Title\n\n```python\nprint('arena-snippet')\n```\n"
+    assert plain_site.page(text) == text
+
+
+def test_inline_code_outruns_backticks():
+    assert md.inline_code("a ``b`` c") == "```a ``b`` c```"
+    assert md.inline_code("`x") == "`` `x ``"
+
+
+def test_fence_tags_come_from_the_file_name():
+    assert md.fence_tag(snippet("python", "", "manual_http.py")) == "python"
+    assert md.fence_tag(snippet("shell", "", "arena_cli.sh")) == "bash"
+    assert md.fence_tag(snippet("javascript", "", "manual_http.mjs")) == "javascript"
+    assert md.fence_tag(snippet("curl", "", "no_extension")) == "curl"
+
+
+# ---------------------------------------------------------------- real snippets
+
+
+def fenced_blocks(markdown: str) -> list[tuple[str, str]]:
+    """(info string, code) of every top-level or indented backtick fence."""
+    blocks, lines, i = [], markdown.split("\n"), 0
+    while i < len(lines):
+        stripped = lines[i].lstrip()
+        if stripped.startswith("```"):
+            indent = lines[i][: len(lines[i]) - len(stripped)]
+            fence = stripped[: len(stripped) - len(stripped.lstrip("`"))]
+            j = i + 1
+            while lines[j].strip() != fence:
+                j += 1
+            code = "\n".join(line[len(indent) :] for line in lines[i + 1 : j])
+            blocks.append((stripped[len(fence) :], code + "\n"))
+            i = j
+        i += 1
+    return blocks
+
+
+SITUATIONS = list(rule_table().situations)
+
+
+@pytest.mark.parametrize("situation", SITUATIONS)
+def test_every_snippet_of_a_situation_is_the_public_render(tabbed_site, situation):
+    out = tabbed_site.page(f"```arena-snippet\nsituation: {situation}\n```\n")
+    placeholders = Placeholders()
+    expected = [
+        render_snippet(
+            directive_module.deployment(directive_module.Directive(situation=situation)),
+            tab_id,
+            language=language,
+            key_display="placeholders",
+            placeholders=placeholders,
+        ).code
+        for tab_id, tab in rule_table().tabs.items()
+        if tab.applies_to(situation)
+        for language in tab.languages
+    ]
+    assert [code for _, code in fenced_blocks(out)] == expected
+    for secret in SECRETS:
+        assert secret not in out
+    titles = [t.title for t in rule_table().tabs.values() if t.applies_to(situation)]
+    assert [line.split(" ", 1)[1] for line in out.split("\n") if line.startswith("===")] == [
+        f'"{title}"' for title in titles
+    ]
+
+
+def test_directive_inside_an_admonition_keeps_its_indentation(tabbed_site):
+    out = tabbed_site.page(
+        '!!! note "Try it"\n\n    ```arena-snippet\n    situation: gym\n    tabs: arena_cli\n    ```\n'
+    )
+    lines = out.split("\n")
+    assert '    ===! "Arena CLI"' in lines
+    assert "        ```bash" in lines
+    assert "        arena login" in lines
+
+
+def test_languages_and_tabs_select(tabbed_site):
+    out = tabbed_site.page(
+        "```arena-snippet\nsituation: gym\ntabs: [manual_http, arena_client]\nlanguages: python\n```\n"
+    )
+    assert [line for line in out.split("\n") if line.startswith("===")] == [
+        '===! "Arena client"',
+        '=== "Manual HTTP"',
+    ]
+    assert [info for info, _ in fenced_blocks(out)] == ["python", "python"]
+
+
+def test_name_and_placeholders_reach_the_code(tmp_path):
+    site = Site(
+        tmp_path, {"placeholders": {"api_key": "<KEY>", "endpoint": "https://docs.invalid"}}
+    )
+    out = site.page(
+        "```arena-snippet\nsituation: gym\nname: my-agent\ntabs: [arena_client, manual_http]\n```\n"
+    )
+    assert 'DEPLOYMENT_NAME = "my-agent"' in out
+    assert 'API_KEY = "<KEY>"' in out
+    assert 'ENDPOINT = "https://docs.invalid"' in out
+
+
+def test_chat_playground_is_text_not_code(tabbed_site):
+    out = tabbed_site.page("```arena-snippet\nsituation: llm\ntabs: [chat_playground]\n```\n")
+    assert fenced_blocks(out) == []
+    assert "- Generate URL: `YOUR_ENDPOINT/generate`" in out
+
+
+def test_plain_site_writes_headings(plain_site):
+    out = plain_site.page("```arena-snippet\nsituation: gym\n```\n")
+    titles = [t.title for t in rule_table().tabs.values() if t.applies_to("gym")]
+    assert [line[5:] for line in out.split("\n") if line.startswith("#### ")] == titles
+    assert not [line for line in out.split("\n") if line.startswith("===")]
+
+
+def test_a_block_can_ask_for_plain_output(tabbed_site):
+    out = tabbed_site.page("```arena-snippet\nsituation: gym\nstyle: plain\n```\n")
+    assert "#### Arena client" in out
+    assert not [line for line in out.split("\n") if line.startswith("===")]
+
+
+# ---------------------------------------------------------------- errors
+
+
+def warnings_of(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+BAD_BLOCKS = [
+    ("situation: [gym\ntabs: x", "invalid YAML"),
+    ("situation: gym\nsecret_sauce: 1", "unknown key 'secret_sauce'"),
+    ("situation: gymm", "unknown situation 'gymm'; choose one of: gym"),
+    ("situation: gym\nlanguages: [cobol]", "unknown language 'cobol'"),
+    ("situation: gym\nprofile: nope", "unknown profile 'nope'"),
+    ("situation: gym\nname: no", "name: Input should be a valid string (quote the value in YAML)"),
+    ("situation: gym\napi_key: abc", "'api_key' does not belong in a docs page"),
+    (
+        "situation: gym\nobservation_space: {type: Discrete}",
+        "observation_space.Discrete.n: Field required",
+    ),
+    ("", "empty arena-snippet block"),
+    ("- gym", "holds `key: value` lines"),
+    ("tabs: [arena_cli]", "say which snippets"),
+    ("situation: gym\nsituation: llm", "duplicate key 'situation'"),
+    ("? [a, b]\n: c", "a key must be a plain word"),
+    ("situation: gym\ntabs: [chat_playground]", "tab 'chat_playground' is not shown for situation 'gym'"),
+    ("situation: gym\ntabs: arena_cli\nlanguages: curl", "tab 'arena_cli' has no snippet in curl"),
+    ("situation: gym\nalgorithm: PPO", "give either `situation:` or `algorithm:` + `env_type:`"),
+    ("algorithm: PPO\nenv_type: atari", "env_type: Input should be"),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), BAD_BLOCKS)
+def test_bad_block_warns_with_location_and_shows_a_box(tabbed_site, caplog, body, expected):
+    text = "---\ntitle: T\n---\n# T\n\n```arena-snippet\n" + body + "\n```\n"
+    out = tabbed_site.page(text)
+    [warning] = warnings_of(caplog)
+    assert warning.startswith("snippetgen: docs/page.md:")
+    assert expected in warning
+    line = int(warning.split(":")[2])
+    assert 6 <= line <= 6 + max(1, body.count("\n") + 1)
+    assert '!!! danger "arena-snippet error"' in out
+    assert "Traceback" not in warning
+
+
+def test_error_line_is_the_line_of_the_key_at_fault(plain_site, caplog):
+    text = "---\na: 1\nb: 2\n---\n\n```arena-snippet\nsituation: gym\n\nenv_id: 'no spaces allowed'\n```\n"
+    plain_site.page(text)
+    [warning] = warnings_of(caplog)
+    assert warning.startswith("snippetgen: docs/page.md:9: env_id:")
+    assert text.split("\n")[8].startswith("env_id:")
+
+
+def test_unclosed_block_is_an_error(plain_site, caplog):
+    out = plain_site.page("# T\n\n```arena-snippet\nsituation: gym\n")
+    [warning] = warnings_of(caplog)
+    assert warning == "snippetgen: docs/page.md:3: this arena-snippet block has no closing fence"
+    assert 'class="admonition danger snippetgen-error"' in out
+
+
+def test_error_box_without_admonition_is_escaped_html(plain_site, caplog):
+    out = plain_site.page("```arena-snippet\nsituation: '<b>x</b>'\n```\n")
+    assert "&lt;b&gt;x&lt;/b&gt;" in out and "<b>x</b>" not in out
+
+
+def test_on_error_fail_raises_plugin_error_with_the_same_text(tmp_path, caplog):
+    site = Site(tmp_path, {"on_error": "fail"})
+    with pytest.raises(PluginError) as raised:
+        site.page("# T\n\n```arena-snippet\nsituation: gymm\n```\n")
+    assert str(raised.value).startswith("docs/page.md:4: situation: unknown situation 'gymm'")
+
+
+def test_an_unexpected_failure_is_one_line_not_a_traceback(tabbed_site, caplog, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(directive_module, "render_panel", boom)
+    tabbed_site.page("```arena-snippet\nsituation: gym\n```\n")
+    [warning] = warnings_of(caplog)
+    assert (
+        warning
+        == "snippetgen: docs/page.md:1: snippetgen failed on this block: RuntimeError: template exploded"
+    )
+
+
+# ---------------------------------------------------------------- caching and serve
+
+
+def test_identical_blocks_render_once_per_build(tabbed_site, monkeypatch):
+    calls = []
+    real = directive_module.render_panel
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(directive_module, "render_panel", counting)
+    block = "```arena-snippet\nsituation: gym\n```\n\n"
+    first = tabbed_site.page(
+        block * 3 + "- x\n\n    ```arena-snippet\n    situation: gym\n    ```\n"
+    )
+    assert len(calls) == 1
+    assert first.count('===! "Arena client"') == 4
+    tabbed_site.page(block, name="other.md")
+    assert len(calls) == 1
+    tabbed_site.plugin.on_pre_build(config=tabbed_site.config)
+    tabbed_site.page(block)
+    assert len(calls) == 2
+
+
+def test_serve_watches_the_templates(tabbed_site):
+    class Server:
+        watched: list[str] = []
+
+        def watch(self, path):
+            self.watched.append(path)
+
+    server = Server()
+    assert tabbed_site.plugin.on_serve(server, config=tabbed_site.config, builder=None) is server
+    assert server.watched == [str(TEMPLATE_DIR)]
+
+
+def test_serve_rebuild_reloads_the_rule_table(tabbed_site):
+    rule_table()
+    tabbed_site.plugin.on_startup(command="serve", dirty=False)
+    tabbed_site.plugin.on_pre_build(config=tabbed_site.config)
+    assert rule_table.cache_info().currsize == 0
+    rule_table()
+
+
+# ---------------------------------------------------------------- config validation
+
+
+def test_config_defaults(tmp_path):
+    plugin = load_config(config_file=str(write_site(tmp_path))).plugins["snippetgen"]
+    assert plugin.config.profile == "documented"
+    assert plugin.config.tabs == []
+    assert plugin.config.on_error == "warn"
+    assert plugin.config.style == "auto"
+    assert dict(plugin.config.placeholders) == Placeholders().model_dump()
+    assert dict(plugin.config.placeholders)["name"] == "YOUR_DEPLOYMENT_NAME"
+
+
+def test_config_accepts_rule_table_ids(tmp_path):
+    profile = list(rule_table().profiles)[-1]
+    tabs = list(rule_table().tabs)[-2:]
+    options = {"profile": profile, "tabs": tabs, "on_error": "fail", "style": "plain"}
+    plugin = load_config(config_file=str(write_site(tmp_path, options))).plugins["snippetgen"]
+    assert plugin.config.profile == profile and plugin.config.tabs == tabs
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (
+            {"profile": "nope"},
+            "option 'profile': unknown profile 'nope'; choose one of: documented",
+        ),
+        ({"tabs": ["arena_client", "sidebar"]}, "unknown tab 'sidebar'; choose one of:"),
+        ({"on_error": "explode"}, "option 'on_error': Expected one of: ('warn', 'fail')"),
+        ({"style": "fancy"}, "option 'style': Expected one of: ('auto', 'tabbed', 'plain')"),
+        ({"placeholders": {"name": 3}}, "Sub-option 'name'"),
+        ({"heading_level": 9}, "option 'heading_level'"),
+    ],
+)
+def test_config_errors(tmp_path, caplog, options, expected):
+    with pytest.raises(Abort):
+        load_config(config_file=str(write_site(tmp_path, options)))
+    assert any(expected in message for message in warnings_of(caplog)), warnings_of(caplog)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"colour": "red"}, "option 'colour': Unrecognised configuration name: colour"),
+        ({"placeholders": {"secret": "x"}}, "Sub-option 'secret': Unrecognised configuration name"),
+    ],
+)
+def test_config_warnings(tmp_path, caplog, options, expected):
+    load_config(config_file=str(write_site(tmp_path, options)))
+    assert any(expected in message for message in warnings_of(caplog)), warnings_of(caplog)
+
+
+def test_tabbed_style_needs_the_extensions(tmp_path):
+    with pytest.raises(PluginError, match="needs markdown_extensions pymdownx.tabbed"):
+        Site(tmp_path, {"style": "tabbed"})
+
+
+def test_a_block_asking_for_tabs_on_a_plain_site_is_an_error(plain_site, caplog):
+    plain_site.page("```arena-snippet\nsituation: gym\nstyle: tabbed\n```\n")
+    [warning] = warnings_of(caplog)
+    assert warning.startswith("snippetgen: docs/page.md:3: style: tabbed needs")
+
+
+def test_indented_block_keeps_its_yaml_nesting(tabbed_site):
+    out = tabbed_site.page(textwrap.dedent("""\
+            - A step:
+
+                ```arena-snippet
+                situation: gym
+                observation_space:
+                  type: Box
+                  shape: [3]
+                tabs: manual_http
+                languages: python
+                ```
+            """))
+    [(info, code)] = fenced_blocks(out)
+    assert info == "python"
+    assert "np.full((3,)" in code or "np.zeros((3,)" in code

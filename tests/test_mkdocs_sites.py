@@ -1,0 +1,415 @@
+"""Whole sites built with `mkdocs build --strict`, their HTML read back with BeautifulSoup."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from snippetgen.rules import TEMPLATE_DIR, rule_table
+from snippetgen_mkdocs.markdown import find_blocks, language_label
+
+ROOT = Path(__file__).parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "mkdocs"
+SITE_EXAMPLE = ROOT / "site_example"
+SECRETS = ("example-key", "arena.example.com")
+CODE_LANGUAGES = {"language-python", "language-bash", "language-javascript"}
+
+
+def mkdocs_build(config: Path, site_dir: Path, *, strict: bool = True, env=None):
+    """`mkdocs build` as a user runs it; returns the finished process (text, both streams)."""
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(site_dir)]
+    return subprocess.run(
+        command + (["--strict"] if strict else []),
+        capture_output=True,
+        text=True,
+        cwd=config.parent,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+        timeout=300,
+    )
+
+
+def built(config: Path, site_dir: Path) -> Path:
+    result = mkdocs_build(config, site_dir)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return site_dir
+
+
+def article(path: Path) -> BeautifulSoup:
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return soup.select_one("article") or soup.select_one("[role=main]")
+
+
+def tab_sets(root) -> list:
+    """Tab sets that are not nested inside another tab set."""
+    return [
+        t
+        for t in root.select("div.tabbed-set")
+        if t.find_parent("div", class_="tabbed-set") is None
+    ]
+
+
+def heading(h) -> str:
+    """A heading's text without its permalink sign."""
+    return h.get_text(strip=True).rstrip("¶")
+
+
+def labels(tab_set) -> list[str]:
+    return [
+        label.get_text(strip=True) for label in tab_set.select(":scope > .tabbed-labels > label")
+    ]
+
+
+def blocks(tab_set) -> list:
+    return tab_set.select(":scope > .tabbed-content > .tabbed-block")
+
+
+def titles(situation: str, only: list[str] | None = None) -> list[str]:
+    return [
+        tab.title
+        for tab_id, tab in rule_table().tabs.items()
+        if tab.applies_to(situation) and (only is None or tab_id in only)
+    ]
+
+
+def language_labels(tab_title: str) -> list[str]:
+    [tab] = [t for t in rule_table().tabs.values() if t.title == tab_title]
+    return [language_label(language) for language in tab.languages]
+
+
+CHAT_TITLE = rule_table().tabs["chat_playground"].title
+
+
+def assert_tab_set(tab_set, expected_titles: list[str], *, languages: list[str] | None = None):
+    """Labels as expected; code in every code tab, nested by language; settings as text."""
+    assert labels(tab_set) == expected_titles
+    for title, block in zip(expected_titles, blocks(tab_set), strict=True):
+        if title == CHAT_TITLE:
+            assert block.select("pre") == []
+            assert "Generate URL" in block.get_text()
+            continue
+        assert block.select("pre code"), title
+        shown = [
+            lang
+            for lang in language_labels(title)
+            if languages is None or lang.lower() in languages
+        ]
+        inner = block.select("div.tabbed-set")
+        if len(shown) > 1:
+            assert labels(inner[0]) == shown
+            assert all(b.select("pre code") for b in blocks(inner[0]))
+        else:
+            assert inner == []
+
+
+def assert_clean(html: str):
+    for secret in SECRETS:
+        assert secret not in html
+    assert "YOUR_DEPLOYMENT_NAME" in html or "docs-llm" in html
+
+
+# ---------------------------------------------------------------- fixture sites
+
+
+def test_material_site(tmp_path):
+    site = built(FIXTURES / "material" / "mkdocs.yml", tmp_path / "site")
+    page = article(site / "index.html")
+    sets = tab_sets(page)
+    assert len(sets) == 5  # five directives; the one inside a fence stays text
+    assert_tab_set(sets[0], titles("gym"))
+    assert_tab_set(sets[1], titles("gym"))
+    assert_tab_set(sets[2], titles("llm"))
+    assert_tab_set(sets[3], titles("pettingzoo", ["arena_client", "manual_http"]))
+    assert_tab_set(
+        sets[4], titles("recurrent_ppo", ["arena_client", "manual_http"]), languages=["python"]
+    )
+    assert sets[3].find_parent("li") is not None
+    assert sets[4].find_parent(class_="admonition") is not None
+
+    highlight = page.select("div.highlight")
+    literal = [d for d in highlight if "language-markdown" in d["class"]]
+    assert len(literal) == 1 and "arena-snippet" in literal[0].get_text()
+    for div in highlight:
+        if div not in literal:
+            assert CODE_LANGUAGES & set(div["class"]), div["class"]
+    text = page.get_text()
+    assert text.count("arena-snippet") == 1
+    assert text.count("situation:") == 1
+    assert 'DEPLOYMENT_NAME = "docs-llm"' in text
+    assert_clean(str(page))
+
+
+def test_plain_site(tmp_path):
+    site = built(FIXTURES / "plain" / "mkdocs.yml", tmp_path / "site")
+    page = article(site / "index.html")
+    assert page.select("div.tabbed-set") == []
+    headings = [h.get_text(strip=True) for h in page.select("h4")]
+    assert headings == titles("gym") + titles("llm") + titles("supervised", ["arena_cli"])
+    # A tab with several languages gets a sub-heading per language.
+    code_tabs = [t for t in titles("gym") + titles("llm") if t != CHAT_TITLE]
+    languages = [language_labels(t) for t in code_tabs]
+    sub_headings = [h.get_text(strip=True) for h in page.select("h5")]
+    assert sub_headings == [label for labels in languages if len(labels) > 1 for label in labels]
+
+    code = page.select("pre code")
+    assert len(code) == sum(len(labels) for labels in languages) + 1
+    top_level, in_list = code[:-1], code[-1]
+    for block in top_level:
+        assert CODE_LANGUAGES & set(block.get("class", [])), block.get("class")
+    # Stock Python-Markdown cannot nest fences: the block in the list is indented code.
+    assert in_list.find_parent("li") is not None
+    assert "arena login" in in_list.get_text()
+
+    chat = [li.get_text() for li in page.select("li") if li.get_text().startswith("Generate URL")]
+    assert chat == [
+        "Generate URL: YOUR_ENDPOINT/generate, header Authorization: Bearer YOUR_API_KEY"
+    ]
+    assert "arena-snippet" not in page.get_text()
+    assert_clean(str(page))
+
+
+def expected_warnings(page: Path) -> list[tuple[int, str]]:
+    """(line, text) of every `# expect: text` comment in a fixture page."""
+    found = []
+    for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+        if "# expect: " in line:
+            found.append((number, line.split("# expect: ", 1)[1]))
+    return found
+
+
+def test_broken_site_fails_strict_with_located_warnings(tmp_path):
+    config = FIXTURES / "broken" / "mkdocs.yml"
+    result = mkdocs_build(config, tmp_path / "site")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("WARNING")]
+    expected = expected_warnings(FIXTURES / "broken" / "docs" / "page.md")
+    assert len(warnings) == len(expected) == 7
+    for warning, (line, text) in zip(warnings, expected, strict=True):
+        assert f"snippetgen: docs/page.md:{line}: " in warning
+        assert text in warning
+        assert warning.count("\n") == 0
+
+
+def test_broken_site_shows_error_boxes_and_still_renders_the_good_block(tmp_path):
+    config = FIXTURES / "broken" / "mkdocs.yml"
+    result = mkdocs_build(config, tmp_path / "site", strict=False)
+    assert result.returncode == 0, result.stderr
+    page = article(tmp_path / "site" / "page" / "index.html")
+    boxes = page.select("div.admonition.danger")
+    expected = expected_warnings(FIXTURES / "broken" / "docs" / "page.md")
+    assert len(boxes) == len(expected)
+    for box, (line, text) in zip(boxes, expected, strict=True):
+        assert box.select_one(".admonition-title").get_text() == "arena-snippet error"
+        assert f"docs/page.md:{line}: " in box.get_text()
+        assert text in box.get_text()
+    assert "arena login" in page.select("pre code")[-1].get_text()
+
+
+def test_on_error_fail_stops_the_build_without_a_traceback(tmp_path):
+    result = mkdocs_build(FIXTURES / "broken" / "mkdocs-fail.yml", tmp_path / "site", strict=False)
+    assert result.returncode != 0
+    first_line, first_text = expected_warnings(FIXTURES / "broken" / "docs" / "page.md")[0]
+    assert f"ERROR   -  docs/page.md:{first_line}: situation: {first_text}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- site_example
+
+
+@pytest.fixture(scope="module")
+def site_example(tmp_path_factory) -> Path:
+    return built(SITE_EXAMPLE / "mkdocs.yml", tmp_path_factory.mktemp("site_example") / "site")
+
+
+def directives(page: Path) -> list:
+    return list(find_blocks(page.read_text(encoding="utf-8").split("\n")))
+
+
+REFERENCE_SECTIONS = [
+    "Components block",
+    "Deployment code tabs",
+    "Arena client (sketch)",
+    "Arena CLI",
+    "Manual HTTP",
+    "Chat playground",
+    "Expand row requirements",
+    "External callers",
+    "See also",
+]
+
+
+def test_site_example_invoke_page_follows_the_reference(site_example):
+    page = article(site_example / "index.html")
+    assert heading(page.select_one("h1")) == "Invoke an agent"
+    sections = [heading(h) for h in page.select("h2")]
+    assert sections == REFERENCE_SECTIONS
+    assert len(tab_sets(page)) == len(directives(SITE_EXAMPLE / "docs" / "index.md"))
+    # The six situations, each with its whole panel under its own heading.
+    for situation, rule in rule_table().situations.items():
+        h3 = next(h for h in page.select("h3") if heading(h) == rule.title)
+        assert_tab_set(h3.find_next_sibling("div", class_="tabbed-set"), titles(situation))
+    assert_clean(str(page))
+
+
+def test_site_example_plain_page_has_no_tabs(site_example):
+    page = article(site_example / "plain-output" / "index.html")
+    assert page.select("div.tabbed-set") == []
+    assert [heading(h) for h in page.select("h4")] == titles("gym") + titles("llm")
+    assert all(code.find_parent("div", class_="highlight") for code in page.select("pre code"))
+    assert_clean(str(page))
+
+
+def test_site_example_writing_page_keeps_the_literal_block(site_example):
+    page = article(site_example / "writing-snippets" / "index.html")
+    literal = page.select_one("div.language-markdown")
+    assert "```arena-snippet" in literal.get_text()
+    [tab_set] = tab_sets(page)
+    assert labels(tab_set) == titles("gym", ["arena_client", "manual_http"])
+    assert 'DEPLOYMENT_NAME = "lunar-dqn"' in tab_set.get_text()
+    assert re.search(r"np\.(zeros|full)\(\s*\(8,\)", tab_set.get_text())
+
+
+# ---------------------------------------------------------------- packaging
+
+
+def test_wheel_ships_the_plugin_and_its_entry_point(tmp_path):
+    out = tmp_path / "wheel"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+    )
+    [wheel] = out.glob("snippetgen-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for module in sorted((ROOT / "mkdocs_plugin" / "snippetgen_mkdocs").glob("*.py")):
+        assert f"snippetgen_mkdocs/{module.name}" in names
+    assert not [n for n in names if n.startswith("mkdocs_plugin/")]
+    [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[mkdocs.plugins]\nsnippetgen = snippetgen_mkdocs.plugin:SnippetgenPlugin" in text
+
+    # Installed on its own (dependencies from this environment), it builds a site.
+    target = tmp_path / "target"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+    )
+    result = mkdocs_build(
+        FIXTURES / "plain" / "mkdocs.yml", tmp_path / "site", env={"PYTHONPATH": str(target)}
+    )
+    assert result.returncode == 0, result.stderr
+    where = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import snippetgen_mkdocs, snippetgen; print(snippetgen_mkdocs.__file__, snippetgen.__file__)",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(target)},
+        cwd=tmp_path,
+    )
+    assert all(path.startswith(str(target)) for path in where.stdout.split()), where.stdout
+
+
+# ---------------------------------------------------------------- mkdocs serve
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(lines: queue.Queue, text: str, seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    seen = []
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if line is None:
+            break
+        seen.append(line)
+        if text in line:
+            return line
+    raise AssertionError(f"mkdocs serve never said {text!r}; it said:\n" + "".join(seen))
+
+
+def test_serve_rebuilds_when_a_template_changes():
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "serve",
+            "-f",
+            str(FIXTURES / "plain" / "mkdocs.yml"),
+            "--dev-addr",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    lines: queue.Queue = queue.Queue()
+
+    def read():
+        for line in server.stderr:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    template = TEMPLATE_DIR / rule_table().template("documented", "gym", "arena_client", "python")
+    before = template.stat()
+    try:
+        wait_for(lines, "Serving on", 120)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+            assert "YOUR_DEPLOYMENT_NAME" in response.read().decode()
+        os.utime(template)  # a save without a change: only the watcher notices
+        wait_for(lines, "Detected file changes", 60)
+        wait_for(lines, "Building documentation", 60)
+        wait_for(lines, "Reloading browsers", 60)
+    finally:
+        os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
