@@ -153,11 +153,11 @@ def _format_python(skeleton: str, constants: list[str]) -> str:
     # black may wrap a long value in parentheses over several lines, so a new
     # statement starts only where a line starts with `NAME = `.
     statements = _STATEMENT_START.split(black.format_str(assignments, mode=_BLACK_MODE).rstrip("\n"))
-    filled = iter(statements)
-    code = _CONST_LINE.sub(lambda _: next(filled), formatted)
-    if _TOKEN in code:
+    # Checked before filling: a value may itself contain the placeholder text.
+    if _TOKEN in _CONST_LINE.sub("", formatted):
         raise jinja2.TemplateError("a constant placeholder was used outside `NAME = value`")
-    return code
+    filled = iter(statements)
+    return _CONST_LINE.sub(lambda _: next(filled), formatted)
 
 
 # ---------------------------------------------------------------- context
