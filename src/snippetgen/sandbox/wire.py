@@ -1,39 +1,13 @@
-"""Arrays on the wire (CONTRACT.md): base64 `.npy` leaves inside JSON trees."""
+"""Array trees the sandbox receives and answers; leaves use snippetgen.wire.
+
+The sandbox's arrays carry their batch axis already, so leaves are encoded as is.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import io
+from ..wire import WireError, decode, encode
 
-import numpy as np
-
-
-class WireError(ValueError):
-    """A request body that does not follow the contract; answered with 422."""
-
-
-def encode(array) -> str:
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(array), allow_pickle=False)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def decode(text, where: str) -> np.ndarray:
-    if not isinstance(text, str):
-        raise WireError(f"{where}: expected a base64 .npy string, got {type(text).__name__}")
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise WireError(f"{where}: not valid base64") from None
-    try:
-        array = np.load(io.BytesIO(raw), allow_pickle=False)
-    except Exception:
-        # allow_pickle=False makes object arrays fail here too, as they should.
-        raise WireError(f"{where}: not a .npy array (numpy.save, allow_pickle=False)") from None
-    if not isinstance(array, np.ndarray):
-        raise WireError(f"{where}: not a single .npy array")
-    return array
+__all__ = ["WireError", "decode", "decode_tree", "encode", "encode_tree", "leaves"]
 
 
 def decode_tree(tree, where: str, arrays: dict[str, tuple[tuple[int, ...], str]]):
