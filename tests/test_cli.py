@@ -99,4 +99,4 @@ def test_rules_prints_matrix():
 def test_bench_runs_both_paths():
     result = run("bench", "--rounds", "1")
     assert result.returncode == 0, result.stderr
-    assert "naive ms" in result.stdout and "outputs identical" in result.stdout
+    assert "naive ms" in result.stdout and "outputs are identical" in result.stdout
