@@ -19,12 +19,13 @@ from typing import Literal
 
 import black
 import jinja2
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import literals, wire
 from .deployment import Deployment
 from .rules import TEMPLATE_DIR, Language, Situation, TabId, rule_table
-from .spaces import action_count, example
+from .spaces import example, mask_example
 
 KeyDisplay = Literal["masked", "env", "placeholders"]
 """How a snippet holds the API key.
@@ -172,30 +173,17 @@ def mask_key(key: str) -> str:
 def _action_masks(deployment: Deployment):
     if not deployment.action_mask:
         return None
-
-    def mask(space):
-        n = action_count(space)
-        return None if n is None else example_mask(n)
-
     if deployment.env_type == "pettingzoo":
         spaces = deployment.action_space or {}
-        masks = {agent: mask(spaces.get(agent)) for agent in deployment.agent_ids}
+        masks = {agent: mask_example(spaces.get(agent)) for agent in deployment.agent_ids}
         return masks if masks and all(m is not None for m in masks.values()) else None
-    return mask(deployment.action_space)
-
-
-def example_mask(n: int):
-    import numpy as np
-
-    return np.ones(n, dtype=np.int8)
+    return mask_example(deployment.action_space)
 
 
 def _env_defined_actions(deployment: Deployment):
     """One example per agent: -1 means the environment does not fix that agent's action."""
     if not deployment.env_defined_actions or not deployment.agent_ids:
         return None
-    import numpy as np
-
     return {agent: np.array(-1, dtype=np.int64) for agent in deployment.agent_ids}
 
 

@@ -132,8 +132,8 @@ def example(space) -> object:
     raise TypeError(f"not a space: {space!r}")
 
 
-def action_count(space) -> int | None:
-    """Number of discrete actions, for an action mask; None when not discrete."""
+def mask_example(space) -> np.ndarray | None:
+    """An action mask allowing every action of a Discrete space; None for other spaces."""
     if isinstance(space, Discrete):
-        return space.n
+        return np.ones(space.n, dtype=np.int8)
     return None
