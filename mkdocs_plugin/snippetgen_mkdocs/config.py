@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+
 from snippetgen import Placeholders
 from snippetgen.rules import RuleTableError, rule_table
 

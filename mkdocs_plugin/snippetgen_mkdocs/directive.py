@@ -12,6 +12,7 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
 from snippetgen import (
     ClassificationError,
     Deployment,

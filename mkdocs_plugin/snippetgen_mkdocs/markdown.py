@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from pygments.lexers import get_lexer_for_filename
 from pygments.util import ClassNotFound
+
 from snippetgen import Snippet, Tab
 
 INFO_STRING = "arena-snippet"

@@ -9,6 +9,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
+
 from snippetgen import Placeholders
 from snippetgen.rules import TEMPLATE_DIR, rule_table
 

@@ -29,6 +29,15 @@ class UsageError(Exception):
     """Bad input from the command line: one line for the user, exit status 2."""
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("snippetgen")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     commands = "\n".join(f"  {name:9} {text}" for name, text in COMMANDS.items())
     parser = argparse.ArgumentParser(
@@ -41,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=f"commands:\n{commands}\n\nRun 'python -m snippetgen COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"snippetgen {_version()}")
     source = parser.add_argument_group("deployment (default: the built-in examples)")
     source.add_argument(
         "--deployment",
@@ -48,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
         help="a deployment as a JSON object ('-' reads standard input); the API key may "
         "come from the ARENA_API_KEY environment variable instead of the file",
     )
-    source.add_argument("--situation", choices=SITUATIONS, help="only the built-in example of this situation")
+    source.add_argument(
+        "--situation", choices=SITUATIONS, help="only the built-in example of this situation"
+    )
     for flag, help_text in (
         ("--name", "deployment name"),
         ("--algorithm", "algorithm as Arena reports it, e.g. PPO or GRPO"),
@@ -183,10 +195,11 @@ def _preview(argv: Sequence[str]) -> int:
     ]
     if args.json:
         payload = [json.loads(p.model_dump_json()) for p in panels]
-        print(json.dumps(payload[0] if args.deployment or args.name else payload, indent=2, ensure_ascii=False))
+        one = args.deployment or args.name
+        print(json.dumps(payload[0] if one else payload, indent=2, ensure_ascii=False))
         return 0
     paint = _highlighter(args.color)
-    for panel, deployment in zip(panels, deployments):
+    for panel, deployment in zip(panels, deployments, strict=True):
         _print_panel(panel, deployment, args, paint)
     return 0
 

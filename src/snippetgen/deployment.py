@@ -91,7 +91,7 @@ class Deployment(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Deployment:
-        self.situation  # raises on an algorithm that contradicts env_type
+        _ = self.situation  # raises on an algorithm that contradicts env_type
         multi_agent = self.env_type == "pettingzoo"
         for field in ("observation_space", "action_space"):
             space = getattr(self, field)

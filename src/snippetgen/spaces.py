@@ -6,7 +6,7 @@ snippet can build an observation the deployed agent accepts.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -91,7 +91,7 @@ class TupleSpace(_Space):
 
 
 Space = Annotated[
-    Union[Box, Discrete, MultiDiscrete, MultiBinary, DictSpace, TupleSpace],
+    Box | Discrete | MultiDiscrete | MultiBinary | DictSpace | TupleSpace,
     Field(discriminator="type"),
 ]
 

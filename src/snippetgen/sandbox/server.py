@@ -373,7 +373,7 @@ def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "snippetgen-sandbox"
 
-        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        def log_message(self, format, *args):
             pass
 
         def do_GET(self):
