@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import queue
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -88,11 +90,12 @@ def _load(path: str) -> list[Deployment]:
         raise _BadInput(f"{path}: invalid deployment: {problems}") from None
 
 
-def _log(received: Received) -> None:
+def _log_line(received: Received) -> str:
     where = "" if received.deployment is None else f" {shown(received.deployment)}"
     arrays = ", ".join(f"{k} {dtype}{list(shape)}" for k, (shape, dtype) in received.arrays.items())
-    print(f"{received.status} {received.method} {received.path}{where}"
-          + (f"  [{arrays}]" if arrays else ""), flush=True)
+    return f"{received.status} {received.method} {received.path}{where}" + (
+        f"  [{arrays}]" if arrays else ""
+    )
 
 
 def _banner(sb: Sandbox) -> str:
@@ -116,8 +119,15 @@ def _banner(sb: Sandbox) -> str:
     return "\n".join(lines)
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+class _Stop(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+def _stop(signum, frame):
+    raise _Stop
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,30 +135,66 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= args.port <= 65535:
         print("snippetgen sandbox: --port must be between 0 and 65535", file=sys.stderr)
         return 2
+    # Request threads only queue their log lines: the main thread alone writes to
+    # stdout, so no thread holds stdout's lock while the process stops.
+    log: queue.SimpleQueue[Received] = queue.SimpleQueue()
     try:
         deployments = _load(args.deployments) if args.deployments else None
         sandbox = Sandbox(
             deployments,
             user_key=args.user_key,
             port=args.port,
-            on_received=None if args.quiet else _log,
+            on_received=None if args.quiet else log.put,
         )
     except (_BadInput, ValueError) as exc:
         print(f"snippetgen sandbox: {exc}", file=sys.stderr)
         return 2
-    try:
-        sandbox.start()
-    except OSError as exc:
-        print(f"snippetgen sandbox: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}", file=sys.stderr)
-        return 1
-    if threading.current_thread() is threading.main_thread():
-        # `kill PID` stops it as cleanly as Ctrl-C.
-        signal.signal(signal.SIGTERM, _interrupt)
+    with _stop_signals_for_main_thread_only():
+        try:
+            sandbox.start()
+        except OSError as exc:
+            print(
+                f"snippetgen sandbox: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return 1
     try:
         print(_banner(sandbox), flush=True)
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("\nsandbox stopped", flush=True)
+        while True:
+            # A timed wait: the loop also looks at pending signals at least this often.
+            try:
+                print(_log_line(log.get(timeout=0.5)), flush=True)
+            except queue.Empty:
+                pass
+    except (_Stop, KeyboardInterrupt):
+        pass
     finally:
-        sandbox.stop()
+        with _stop_signals_for_main_thread_only(block_main=True):
+            sandbox.stop()
+    print("sandbox stopped", flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def _stop_signals_for_main_thread_only(*, block_main: bool = False) -> Iterator[None]:
+    """Route SIGINT/SIGTERM to the main thread as `_Stop`.
+
+    Threads started inside the block inherit a mask that blocks both, so the
+    kernel can deliver them only to the main thread, which then wakes from any
+    wait. With `block_main`, the main thread blocks both from then on, so a
+    second Ctrl-C cannot interrupt the bounded shutdown before the process exits.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        if not block_main:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)

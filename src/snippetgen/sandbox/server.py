@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import socket
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +25,12 @@ PLATFORM = "/api/cli/v1/inference/deployments"
 # Deployment URLs carry an index, never the name: names are arbitrary text.
 DEPLOYMENT_PREFIX = "/d/"
 MAX_BODY = 64 * 1024 * 1024
+# How often the accept loop looks for a stop request, and how long stop() lets
+# requests in flight finish before it closes their connections.
+POLL_INTERVAL = 0.1
+GRACE_SECONDS = 2.0
+# A client that stalls mid-request is dropped after this long.
+REQUEST_TIMEOUT_SECONDS = 30
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 ARRAY_FIELDS = ("obs", "action_mask", "env_defined_actions", "hidden_state", "inputs")
 
@@ -100,7 +109,7 @@ class Sandbox:
         self._on_received = on_received
         self._lock = threading.Lock()
         self._received: list[Received] = []
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._bound_port: int | None = None
 
@@ -109,25 +118,31 @@ class Sandbox:
     def start(self) -> Sandbox:
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer((HOST, self._port), _handler(self))
-        server.daemon_threads = True
-        # Stopping must not wait for clients that keep a connection open.
-        server.block_on_close = False
+        server = _Server((HOST, self._port), _handler(self))
         self._server = server
         self._bound_port = server.server_address[1]
         self._thread = threading.Thread(
-            target=server.serve_forever, name="snippetgen-sandbox", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name="snippetgen-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        if self._server is None:
+    def stop(self, grace: float = GRACE_SECONDS) -> None:
+        """Stop accepting, give requests in flight `grace` seconds, then cut them.
+
+        Returns within about `grace` + POLL_INTERVAL seconds whatever the clients do.
+        """
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
             return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
         self._server = self._thread = None
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        server.cut_connections_after(grace)
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -364,6 +379,51 @@ class Sandbox:
         raise _detail(404, "No such session")
 
 
+class _Server(ThreadingHTTPServer):
+    """A threading HTTP server that knows its open connections, so stopping can cut them."""
+
+    daemon_threads = True
+    # Stopping waits for requests in flight itself, with a bound (cut_connections_after).
+    block_on_close = False
+
+    def __init__(self, address, handler) -> None:
+        super().__init__(address, handler)
+        self._open: set[socket.socket] = set()
+        self._open_changed = threading.Condition()
+        self._stopping = False
+
+    def process_request(self, request, client_address) -> None:
+        with self._open_changed:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        super().shutdown_request(request)
+        with self._open_changed:
+            self._open.discard(request)
+            self._open_changed.notify_all()
+
+    def cut_connections_after(self, grace: float) -> None:
+        deadline = time.monotonic() + grace
+        with self._open_changed:
+            self._stopping = True
+            while self._open and (left := deadline - time.monotonic()) > 0:
+                self._open_changed.wait(left)
+            stalled = list(self._open)
+        for connection in stalled:
+            # Wakes a handler blocked reading or writing; it then finishes with an error.
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request, client_address) -> None:
+        # A connection cut while stopping, or a client that went away, is not a server error.
+        if self._stopping or isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def _new_key(index: int) -> str:
     return f"sandbox-key-{index}-{secrets.token_hex(8)}"
 
@@ -372,6 +432,7 @@ def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "snippetgen-sandbox"
+        timeout = REQUEST_TIMEOUT_SECONDS
 
         def log_message(self, format, *args):
             pass
