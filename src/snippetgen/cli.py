@@ -80,7 +80,9 @@ def _parser() -> argparse.ArgumentParser:
         default="masked",
         help="masked key (default), read from ARENA_API_KEY, or docs placeholders",
     )
-    view.add_argument("--json", action="store_true", help="print the panel(s) as JSON, as a dashboard receives them")
+    view.add_argument(
+        "--json", action="store_true", help="print the panel(s) as JSON, as a dashboard receives them"
+    )
     view.add_argument(
         "--color",
         choices=("auto", "always", "never"),

@@ -15,7 +15,7 @@ from .wire import WireError, leaves
 
 HIDDEN_KEYS = ("h", "c")
 HIDDEN_SIZE = 8
-GENERATE_PARAM_TYPES = {
+GENERATE_PARAM_TYPES: dict[str, type | tuple[type, ...]] = {
     "max_new_tokens": int,
     "temperature": (int, float),
     "top_p": (int, float),
@@ -89,7 +89,7 @@ def check_observation(deployment: Deployment, obs, batch: int, where: str) -> No
         if unknown:
             raise WireError(f"{where}: unknown agent ids {unknown}; this deployment has {sorted(agents)}")
         for agent, value in obs.items():
-            if space is not None:
+            if isinstance(space, dict):
                 _check_like(value, example(space[agent]), batch, f"{where}.{agent}")
             elif batch_of(value, f"{where}.{agent}") != batch:
                 raise WireError(f"{where}.{agent}: batch axis is not batch_size {batch}")
@@ -189,7 +189,7 @@ def actions(deployment: Deployment, obs, batch: int, mask, env_defined):
         env_defined = env_defined or {}
         return {
             agent: _one_action(
-                None if space is None else space.get(agent),
+                space.get(agent) if isinstance(space, dict) else None,
                 batch,
                 mask.get(agent),
                 env_defined.get(agent),

@@ -110,6 +110,7 @@ def _banner(sb: Sandbox) -> str:
         "Deployments (Manual HTTP uses the Endpoint and API key):",
     ]
     for d in sb.deployments:
+        assert d.api_key is not None  # the sandbox gives every deployment a key
         lines += [
             f"  {shown(d.name)}  ({situations[d.situation].title}, {shown(d.algorithm)}, {d.status})",
             f"    Endpoint: {d.endpoint}",
@@ -162,10 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_banner(sandbox), flush=True)
         while True:
             # A timed wait: the loop also looks at pending signals at least this often.
-            try:
+            with contextlib.suppress(queue.Empty):
                 print(_log_line(log.get(timeout=0.5)), flush=True)
-            except queue.Empty:
-                pass
     except (_Stop, KeyboardInterrupt):
         pass
     finally:

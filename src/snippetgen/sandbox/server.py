@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -412,10 +413,8 @@ class _Server(ThreadingHTTPServer):
             stalled = list(self._open)
         for connection in stalled:
             # Wakes a handler blocked reading or writing; it then finishes with an error.
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle_error(self, request, client_address) -> None:
         # A connection cut while stopping, or a client that went away, is not a server error.
