@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import settings
 
 from snippetgen.examples import example
 from snippetgen.rules import rule_table
@@ -17,6 +20,13 @@ def cell_id(cell) -> str:
     return "/".join(cell)
 
 
+# CI replays the same examples every run, so a result never depends on the draw;
+# locally, property tests draw fresh examples each run.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
+
+
 @pytest.fixture(params=all_cells(), ids=cell_id)
 def cell(request):
     return request.param
@@ -29,7 +39,6 @@ def example_deployment():
 
 # ---------------------------------------------------------------- running snippets
 
-import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402

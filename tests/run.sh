@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs into .venv, then run it.
-# Usage: bash tests/run.sh [pytest arguments]
+#   bash tests/run.sh                 lint (ruff, mypy), then the whole suite in parallel
+#   bash tests/run.sh [pytest args]   only pytest, with those arguments (e.g. -k snapshot)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,7 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     exit 2
 fi
 
-# The browser test drives Debian's Chromium (Playwright cannot download its own here);
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here);
 # the Manual HTTP tests run curl and JavaScript snippets with curl, jq and node.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -25,6 +26,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-exec .venv/bin/python -m pytest "$@"
+pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
+"${pip[@]}" install --upgrade pip
+"${pip[@]}" install -e '.[test]'
+
+if [ $# -gt 0 ]; then
+    exec .venv/bin/python -m pytest "$@"
+fi
+
+.venv/bin/ruff check src mkdocs_plugin
+.venv/bin/mypy
+# Two workers fit the two cores most of the suite needs; the ten slowest tests are
+# listed at the end so their cost stays visible.
+exec .venv/bin/python -m pytest -q -n 2 --durations=10

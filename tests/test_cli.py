@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -89,6 +90,12 @@ def test_help_lists_commands():
     assert result.returncode == 0
     for command in ("rules", "sandbox", "bench"):
         assert command in result.stdout
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"snippetgen {importlib.metadata.version('snippetgen')}"
 
 
 def test_rules_prints_matrix():

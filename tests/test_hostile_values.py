@@ -20,11 +20,11 @@ a lone surrogate (Deployment rejects both in names; neither fits a UTF-8 file).
 from __future__ import annotations
 
 import ast
-import os
 import random
 import shlex
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,16 +85,20 @@ keys = st.text(_KEY_CHARS, min_size=1, max_size=40) | st.text(_KEY_CHARS, min_si
 )
 
 
+# 10,000 examples in all, split by situation and profile so parallel workers share them.
+EXAMPLES_PER_CELL = -(-10_000 // (len(SITUATIONS) * len(PROFILES)))
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("situation", SITUATIONS)
 @settings(
-    max_examples=10_000,
+    max_examples=EXAMPLES_PER_CELL,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     database=None,
 )
 @given(
-    situation=st.sampled_from(SITUATIONS),
-    profile=st.sampled_from(PROFILES),
     python_tab=st.sampled_from([None, "arena_client", "manual_http"]),
     name=names,
     key=keys,
@@ -160,10 +164,26 @@ def hostile_cases(marker) -> list[tuple[str, str, str]]:
     return handmade + generated
 
 
-def run_case(sb, run_snippet, name, prompt):
-    """The three snippets that carry a name, a key and a prompt; returns their results."""
+CASES = len(hostile_cases(Path("marker")))
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """The cases, their marker file and a sandbox serving one LLM deployment per case."""
+    marker = tmp_path_factory.mktemp("hostile") / "injected"
+    cases = hostile_cases(marker)
+    user_key = f"user'\"$(touch${{IFS}}{marker})`x`\\"
+    deployments = [example("llm", name=name, api_key=key) for name, key, _ in cases]
+    with Sandbox(deployments, user_key=user_key) as sb:
+        yield marker, cases, sb
+
+
+@pytest.mark.parametrize("case", range(CASES))
+def test_hostile_values_reach_the_sandbox_exactly_and_never_run(hostile, run_snippet, case):
+    marker, cases, sb = hostile
+    name, key, prompt = cases[case]
     deployment = sb.deployment(name)
-    results = []
+    problems = []
     for profile, tab, language in (
         ("documented", "manual_http", "python"),
         ("agilerl-arena-1", "arena_client", "python"),
@@ -172,39 +192,23 @@ def run_case(sb, run_snippet, name, prompt):
         snippet = render_snippet(
             deployment, tab, language=language, profile=profile, key_display="masked", prompt=prompt
         )
-        results.append((tab, run_snippet(snippet, base_url=sb.base_url, api_key=sb.user_key)))
-    return results
+        result = run_snippet(snippet, base_url=sb.base_url, api_key=sb.user_key)
+        if result.returncode != 0:
+            problems.append(f"{tab}: exit {result.returncode}: {result.stderr[-500:]}")
 
-
-def test_hostile_values_reach_the_sandbox_exactly_and_never_run(tmp_path, run_snippet):
-    marker = tmp_path / "injected"
-    cases = hostile_cases(marker)
-    user_key = f"user'\"$(touch${{IFS}}{marker})`x`\\"
-    deployments = [example("llm", name=name, api_key=key) for name, key, _ in cases]
-    with Sandbox(deployments, user_key=user_key) as sb:
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            runs = list(pool.map(lambda case: run_case(sb, run_snippet, case[0], case[2]), cases))
-        received = sb.received
-
-    problems = []
-    for (name, key, prompt), results in zip(cases, runs, strict=True):
-        for tab, result in results:
-            if result.returncode != 0:
-                problems.append(f"{name!r:.60} {tab}: exit {result.returncode}: {result.stderr[-500:]}")
-        mine = [r for r in received if r.deployment == name or r.query.get("name") == name]
-        manual = [r for r in mine if r.path.endswith("/generate") and r.token == key]
-        client = [r for r in mine if r.path.endswith("/generate") and r.token == user_key]
-        stream = [r for r in mine if r.path.endswith("/generate_stream")]
-        lookups = [r.path.rsplit("/", 1)[1] for r in mine if r.path.startswith(PLATFORM)]
-        expected = {
-            "manual HTTP /generate": [r.body["prompts"] for r in manual] == [[prompt]],
-            "client /generate": [r.body["prompts"] for r in client] == [[prompt]],
-            "CLI /generate_stream": [r.body["prompt"] for r in stream] == [prompt],
-            # client: one; CLI: list, then one.
-            "name in lookups": sorted(lookups) == ["list", "one", "one"],
-            "all answered 200": {r.status for r in mine} == {200},
-        }
-        problems += [f"{name!r:.60}: {what}" for what, ok in expected.items() if not ok]
-    assert not problems, "\n".join(problems)
+    mine = [r for r in sb.received if r.deployment == name or r.query.get("name") == name]
+    manual = [r for r in mine if r.path.endswith("/generate") and r.token == key]
+    client = [r for r in mine if r.path.endswith("/generate") and r.token == sb.user_key]
+    stream = [r for r in mine if r.path.endswith("/generate_stream")]
+    lookups = [r.path.rsplit("/", 1)[1] for r in mine if r.path.startswith(PLATFORM)]
+    expected = {
+        "manual HTTP /generate": [r.body["prompts"] for r in manual] == [[prompt]],
+        "client /generate": [r.body["prompts"] for r in client] == [[prompt]],
+        "CLI /generate_stream": [r.body["prompt"] for r in stream] == [prompt],
+        # client: one; CLI: list, then one.
+        "name in lookups": sorted(lookups) == ["list", "one", "one"],
+        "all answered 200": {r.status for r in mine} == {200},
+    }
+    problems += [what for what, ok in expected.items() if not ok]
+    assert not problems, f"{name!r:.60}:\n" + "\n".join(problems)
     assert not marker.exists(), "an injected command ran"
-    assert len(cases) * 3 <= 300, "executed cases stay bounded"

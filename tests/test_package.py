@@ -41,6 +41,12 @@ def test_wheel_contains_templates(wheel):
         assert f"snippetgen/templates/{path.relative_to(ROOT / 'templates').as_posix()}" in names
 
 
+def test_wheel_ships_type_information_and_its_license(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "snippetgen/py.typed" in names
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), names
+
+
 def test_installed_wheel_renders_every_cell(wheel, tmp_path):
     # Installed into a bare target directory that shadows the editable checkout;
     # the dependencies come from the test environment.
