@@ -24,14 +24,32 @@ def run(*args, stdin=None, env_extra=None):
     )
 
 
-def test_preview_of_built_in_examples_is_plain_when_piped():
+def test_first_run_shows_one_panel_on_one_screen_then_the_other_situations():
     result = run()
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) <= 150
+    first, *others = examples()
+    assert f"# {first.name} ·" in result.stdout
+    for tab in ("## Arena client · python", "## Arena CLI · shell", "## Manual HTTP · python",
+                "## Manual HTTP · curl", "## Manual HTTP · javascript"):
+        assert tab in result.stdout
+    for deployment in others:
+        assert f"# {deployment.name} ·" not in result.stdout
+        assert f"  {deployment.situation} " in result.stdout
+    assert "--situation NAME" in result.stdout and "--all" in result.stdout
+    assert first.api_key.get_secret_value() not in result.stdout
+    assert result.stderr == ""
+
+
+def test_all_previews_every_built_in_example_plain_when_piped():
+    result = run("--all")
     assert result.returncode == 0, result.stderr
     assert "\x1b[" not in result.stdout
     for deployment in examples():
         assert f"# {deployment.name} ·" in result.stdout
         assert deployment.api_key.get_secret_value() not in result.stdout
     assert "## Chat playground (default tab)" in result.stdout
+    assert "Other situations" not in result.stdout
     assert result.stderr == ""
 
 
@@ -72,6 +90,8 @@ def test_deployment_file_with_key_from_environment(tmp_path):
         (["--name", "x", "--algorithm", "GRPO", "--env-type", "gym"], None, "'GRPO'"),
         (["--situation", "gym", "--tab", "arena_cli", "--language", "python"], None, "no 'python' snippet"),
         (["--profile", "nope"], None, "unknown profile"),
+        (["--all", "--situation", "gym"], None, "--all shows every one"),
+        (["--all", "--name", "x", "--algorithm", "PPO", "--env-type", "gym"], None, "cannot be combined"),
     ],
 )
 def test_bad_input_is_one_line_exit_2(args, stdin, fragment):

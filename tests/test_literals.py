@@ -93,3 +93,40 @@ def test_shell_refuses_what_it_cannot_quote():
         literals.shell("a\x00b")
     with pytest.raises(TypeError):
         literals.shell(["a"])
+
+
+@pytest.mark.parametrize(
+    "array, literal",
+    [
+        (np.zeros(4, dtype=np.float32), "npy(NPY_FLOAT32_1X4, new Float32Array(4).fill(0))"),
+        (np.array(3, dtype=np.int64), "npy(NPY_INT64_1, new BigInt64Array([3n]))"),
+        (np.array([2**64 - 1], dtype=np.uint64), "npy(NPY_UINT64_1X1, new BigUint64Array([18446744073709551615n]))"),
+        (np.array([[True, False]]), "npy(NPY_BOOL_1X1X2, new Uint8Array([1, 0]))"),
+        (np.array([0.1, np.nan, -np.inf, -0.0], dtype=np.float32),
+         "npy(NPY_FLOAT32_1X4, new Float32Array([0.1, NaN, -Infinity, -0]))"),
+        (np.array([0.1, 0.1], dtype=np.float16), "npy(NPY_FLOAT16_1X2, new /* float16 bits */ Uint16Array(2).fill(0x2e66))"),
+    ],
+)
+def test_javascript_arrays_are_typed_arrays_behind_their_npy_header(array, literal):
+    # The header constant names the dtype and the shape with the batch axis of 1 first.
+    assert literals.javascript(array) == literal
+
+
+def test_javascript_wraps_long_objects_one_entry_per_line():
+    value = {"player_0": "x" * 30, "__proto__": ["y" * 30, "z"], "short": {"a": 1}}
+    assert literals.javascript(value, width=40) == (
+        '{\n'
+        '  "player_0": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",\n'
+        '  ["__proto__"]: [\n'
+        '    "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy",\n'
+        '    "z",\n'
+        '  ],\n'
+        '  "short": {"a": 1},\n'
+        '}'
+    )
+    assert literals.javascript(value) == literals.javascript(value, width=1000)
+
+
+def test_python_literal_of_a_uniform_array_keeps_negative_zero():
+    rebuilt = eval(literals.python(np.full(2, -0.0)), {"np": np})  # noqa: S307 - our own literal
+    assert np.signbit(rebuilt).all()

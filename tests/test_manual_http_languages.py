@@ -8,6 +8,7 @@ deployment's space, for a table of spaces (tests/space_cases.py).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -20,13 +21,13 @@ import numpy as np
 import pytest
 from pydantic import SecretStr
 
-from snippetgen import Deployment, literals, render_snippet
+from snippetgen import Deployment, literals, npy, render_snippet
 from snippetgen.examples import examples
 from snippetgen.render import ENVIRONMENT
 from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
 from snippetgen.spaces import example
-from snippetgen.wire import from_wire, npy_base64
+from snippetgen.wire import from_wire, npy_base64, to_wire
 from space_cases import SPACES, batched_leaves, gymnasium_space
 
 INTERPRETERS = {
@@ -72,6 +73,15 @@ def space_deployments() -> list[Deployment]:
                            action_mask=True, env_defined_actions=True, **FAKE))
     made.append(Deployment(name="latent", algorithm="LatentPPO", env_type="gym",
                            observation_space=SPACES["dict"], **FAKE))
+    # Answers that are trees: a Dict action space, Tuple predictions.
+    made.append(Deployment(name="gym dict action", algorithm="PPO", env_type="gym",
+                           observation_space=SPACES["box_int"], action_space=SPACES["dict"], **FAKE))
+    made.append(Deployment(name="predict tuple results", algorithm="Supervised", env_type="supervised",
+                           observation_space=SPACES["box_bounded"], action_space=SPACES["tuple"], **FAKE))
+    # An env that gives neither masks nor env-defined actions.
+    made.append(Deployment(name="pettingzoo plain", algorithm="IPPO", env_type="pettingzoo", agents=AGENTS,
+                           observation_space={a: SPACES["box_bounded"] for a in AGENTS},
+                           action_space={a: DISCRETE_4 for a in AGENTS}, **FAKE))
     return made
 
 
@@ -193,6 +203,19 @@ def test_space_table_arrives_with_shapes_and_dtypes(name, language, space_sandbo
         check_recurrent(calls)
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_pettingzoo_shows_the_optional_fields_and_leaves_them_out_as_the_client_does(
+    language, space_sandbox, tmp_path
+):
+    deployment = space_sandbox.deployment("pettingzoo plain")
+    snippet = render_snippet(deployment, "manual_http", language=language)
+    assert "action_mask" in snippet.code and "env_defined_actions" in snippet.code
+    space_sandbox.clear()
+    (call,) = check_calls(space_sandbox, deployment, run(snippet.copy_code, language, tmp_path))
+    # The released client sends a field only when it has a value for it.
+    assert set(call.body) == {"obs", "batch_size"}
+
+
 # ---------------------------------------------------------------- hostile values
 
 MARKER = "pwned"
@@ -299,12 +322,13 @@ def test_space_table_snippets_pass_their_syntax_check(name, language, key_displa
     assert syntax_error(snippet.copy_code, language, tmp_path) is None
 
 
-# ---------------------------------------------------------------- the JavaScript .npy codec
+# ---------------------------------------------------------------- JavaScript arrays without a codec
 
-CODEC = ENVIRONMENT.get_template("manual_http/javascript/_npy.mjs.jinja").render()
-CODEC_ARRAYS = [
+# Every dtype a space can hold, 0-d to many axes: what the snippets send.
+SENT_ARRAYS = [
     np.zeros((2, 3), dtype=np.float32),
     np.array([[0.5, -1.25], [3.0, 1e-30]], dtype=np.float64),
+    np.array([0.1, -2.5, np.nan, np.inf, -0.0], dtype=np.float32),
     np.arange(-3, 3, dtype=np.int8),
     np.array([0, 255, 7], dtype=np.uint8),
     np.array([-32768, 32767], dtype=np.int16),
@@ -314,48 +338,123 @@ CODEC_ARRAYS = [
     np.array([-(2**63), 2**60 + 1, -5], dtype=np.int64),
     np.array([2**64 - 1, 3], dtype=np.uint64),
     np.array([True, False, True], dtype=bool),
-    np.array([0.1, -2.5, 65504, 6e-8], dtype=np.float16),
+    np.array([0.1, -2.5, 65504, 6e-8, 0.1], dtype=np.float16),
     np.array(7, dtype=np.int64),
     np.full((2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1), 1.5, dtype=np.float32),
 ]
-# float64 values that float16 must round as NumPy does: halfway cases, subnormals, overflow.
-FLOAT16_VALUES = [0.1, 1 / 3, 2049.0, 2051.0, 1 + 2**-11, 1 + 3 * 2**-11, 65519.99, 65520.0, 1e6,
-                  2**-24, 2**-25, 1.5 * 2**-24, 2**-14 - 2**-25, 3e-5, -0.0, -7.3, 1024.5, 0.0]
+# What answers come back in: actions (Discrete int64, Box float32/float64, MultiBinary int8) and predictions.
+ANSWER_ARRAYS = [
+    np.array(2, dtype=np.int64),
+    np.array([0, 3, 1], dtype=np.int64),
+    np.array([[0.5, -1.25], [3.0, 1e-30]], dtype=np.float32),
+    np.array([0.1, -2.5], dtype=np.float64),
+    np.array([-(2**31), 7], dtype=np.int32),
+    np.array([1, 0, 1], dtype=np.int8),
+    np.array([0, 255], dtype=np.uint8),
+    np.array([True, False], dtype=bool),
+]
 
 
-def run_codec(program: str, tmp_path: Path):
-    source = tmp_path / "codec.mjs"
-    source.write_text(CODEC + "\n" + program, encoding="utf-8")
-    result = subprocess.run([INTERPRETERS["javascript"][0], str(source)], capture_output=True, text=True)
+def javascript_helpers(headers, *, writes_headers: bool) -> str:
+    """The array helpers of a JavaScript snippet, rendered from its own partials."""
+    write = ENVIRONMENT.get_template("manual_http/javascript/_npy.mjs.jinja")
+    read = ENVIRONMENT.get_template("manual_http/javascript/_from_npy.mjs.jinja")
+    return write.render(npy_headers=headers, writes_headers=writes_headers) + read.render(answers_tree=True)
+
+
+def run_node(source: str, tmp_path: Path):
+    path = tmp_path / "arrays.mjs"
+    path.write_text(source, encoding="utf-8")
+    result = subprocess.run([INTERPRETERS["javascript"][0], str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
-def test_javascript_writes_the_bytes_numpy_writes(tmp_path):
-    cases = ", ".join(literals.javascript(array) for array in CODEC_ARRAYS)
-    got = run_codec(f"console.log(JSON.stringify([{cases}].map(toNpy)));", tmp_path)
-    assert got == [npy_base64(array) for array in CODEC_ARRAYS]
+def test_javascript_sends_the_bytes_numpy_writes(tmp_path):
+    helpers = javascript_helpers(npy.js_headers(SENT_ARRAYS), writes_headers=False)
+    arrays = ", ".join(literals.javascript(array) for array in SENT_ARRAYS)
+    got = run_node(f"{helpers}\nconsole.log(JSON.stringify([{arrays}]));", tmp_path)
+    assert got == [npy_base64(array) for array in SENT_ARRAYS]
 
 
-def test_javascript_rounds_float16_as_numpy_does(tmp_path):
-    values = literals.javascript([float(v) for v in FLOAT16_VALUES])
-    got = run_codec(f'console.log(JSON.stringify([toNpy(ndarray("float16", {values}))]));', tmp_path)
-    with np.errstate(over="ignore"):  # 65520 and up round to infinity, as intended
-        want = np.array(FLOAT16_VALUES, dtype=np.float64).astype(np.float16)
-    assert got == [npy_base64(want)]
+def test_javascript_writes_numpys_header_when_the_space_is_unknown(tmp_path):
+    cases = [(a.dtype.str, [1, *a.shape]) for a in SENT_ARRAYS if a.dtype != np.float16]
+    calls = ", ".join(f"npyHeader({literals.javascript(d)}, {literals.javascript(s)})" for d, s in cases)
+    got = run_node(f"{javascript_helpers([], writes_headers=True)}\nconsole.log(JSON.stringify([{calls}]));", tmp_path)
+    want = [base64.b64encode(npy.header(np.dtype(d).name, tuple(s))).decode("ascii") for d, s in cases]
+    assert got == want
 
 
-def test_javascript_reads_what_numpy_writes(tmp_path):
-    encoded = literals.javascript([npy_base64(array) for array in CODEC_ARRAYS])
-    program = (
-        f"const arrays = {encoded}.map(fromNpy);\n"
-        "console.log(JSON.stringify(arrays, (_, v) => (typeof v === 'bigint' ? v.toString() : v)));"
-    )
-    for array, got in zip(CODEC_ARRAYS, run_codec(program, tmp_path)):
-        assert got["dtype"] == array.dtype.name
-        want = array.tolist()
-        if array.dtype.kind in "iu":
-            got_data = np.array(got["data"], dtype=object).astype(array.dtype)
-            assert np.array_equal(got_data, array)
-        else:
-            assert got["data"] == want
+def test_javascript_reads_the_arrays_answers_come_back_in(tmp_path):
+    encoded = literals.javascript([npy_base64(array) for array in ANSWER_ARRAYS])
+    got = run_node(f"{javascript_helpers([], writes_headers=False)}\n"
+                   f"console.log(JSON.stringify({encoded}.map(fromNpy)));", tmp_path)
+    for array, answer in zip(ANSWER_ARRAYS, got, strict=True):
+        assert answer["shape"] == list(array.shape)
+        assert answer["values"] == array.astype(np.float64).ravel().tolist()
+
+
+def test_javascript_reads_a_tree_of_answers(tmp_path):
+    tree = {"move": np.array(1, dtype=np.int64), "both": [np.array([0.5], dtype=np.float32), None]}
+    encoded = literals.javascript(to_wire(tree))
+    got = run_node(f"{javascript_helpers([], writes_headers=False)}\n"
+                   f"console.log(JSON.stringify(fromWire({encoded})));", tmp_path)
+    assert got == {"move": {"shape": [], "values": [1]}, "both": [{"shape": [1], "values": [0.5]}, None]}
+
+
+def test_javascript_names_a_dtype_it_cannot_read(tmp_path):
+    source = f"{javascript_helpers([], writes_headers=False)}\nfromNpy({literals.javascript(npy_base64(np.zeros(2, np.float16)))});"
+    path = tmp_path / "arrays.mjs"
+    path.write_text(source, encoding="utf-8")
+    result = subprocess.run([INTERPRETERS["javascript"][0], str(path)], capture_output=True, text=True)
+    assert result.returncode != 0 and "unsupported .npy dtype <f2" in result.stderr
+
+
+# ---------------------------------------------------------------- the JavaScript snippets in a browser
+
+BROWSER_CASES = [*(d.name for d in EXAMPLES), "gym box_float16", "gym nested", "gym dict action",
+                 "pettingzoo mixed", "predict box_bool"]
+# The page waits on the snippet itself; this bound is only against a hung browser.
+BROWSER_WAIT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("name", BROWSER_CASES)
+def test_javascript_snippet_runs_in_a_browser_too(name, chromium, space_sandbox):
+    """The same code as a module script: no Node-only API on the way (only the env key mode reads process.env)."""
+    deployment = space_sandbox.deployment(name)
+    snippet = render_snippet(deployment, "manual_http", language="javascript")
+    # Served from the deployment's own origin, so the calls are same-origin (no CORS).
+    origin = space_sandbox.base_url
+    page = chromium.new_page()
+    page.route(f"{origin}/snippet/manual_http.mjs",
+               lambda route: route.fulfill(content_type="text/javascript", body=snippet.copy_code))
+    page.route(f"{origin}/snippet/index.html", lambda route: route.fulfill(content_type="text/html", body=(
+        '<!doctype html><script type="module">import("./manual_http.mjs").then('
+        '() => { window.outcome = "done"; }, (error) => { window.outcome = String(error); });</script>')))
+    logs = []
+    page.on("console", lambda message: logs.append(message.text))
+    space_sandbox.clear()
+    try:
+        page.goto(f"{origin}/snippet/index.html")
+        page.wait_for_function("window.outcome !== undefined", timeout=BROWSER_WAIT_MS)
+        outcome = page.evaluate("window.outcome")
+    finally:
+        page.close()
+    assert outcome == "done", f"the snippet failed in the browser: {outcome}\n{logs}"
+    calls = space_sandbox.received
+    assert calls and {(c.path.rsplit("/", 1)[1], c.status) for c in calls} <= {
+        ("get_action", 200), ("predict", 200), ("generate", 200)}
+    check_observations(deployment, calls)
+    assert logs, "the snippet printed nothing"

@@ -44,8 +44,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m snippetgen",
         description=(
             "Preview the copy-paste snippets of the Arena 'Invoke an agent' panel. "
-            "With no deployment given, previews the built-in example deployments "
-            "(one per situation)."
+            "With no deployment given, previews the built-in Single-agent Gym example "
+            "and lists the other situations; --all previews every built-in example."
         ),
         epilog=f"commands:\n{commands}\n\nRun 'python -m snippetgen COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     source.add_argument(
         "--situation", choices=SITUATIONS, help="only the built-in example of this situation"
+    )
+    source.add_argument(
+        "--all",
+        action="store_true",
+        help="every built-in example, one per situation (what --json prints by default)",
     )
     for flag, help_text in (
         ("--name", "deployment name"),
@@ -101,7 +106,7 @@ def _one_line(error: ValidationError) -> str:
     return "invalid deployment: " + "; ".join(parts)
 
 
-def _deployments(args) -> list[Deployment]:
+def _deployment_flags(args) -> dict:
     flags = {
         "name": args.name,
         "algorithm": args.algorithm,
@@ -109,13 +114,28 @@ def _deployments(args) -> list[Deployment]:
         "endpoint": args.endpoint,
         "env_id": args.env_id,
     }
-    flags = {k: v for k, v in flags.items() if v is not None}
+    return {k: v for k, v in flags.items() if v is not None}
+
+
+def _one_default_example(args) -> bool:
+    """No deployment, situation or --all given: the preview shows the first example only."""
+    return not (args.deployment or _deployment_flags(args) or args.situation or args.all or args.json)
+
+
+def _deployments(args) -> list[Deployment]:
+    flags = _deployment_flags(args)
     if args.deployment is None and not flags:
+        if args.situation and args.all:
+            raise UsageError("--situation picks one built-in example; --all shows every one")
         if args.situation:
             return [examples.example(args.situation)]
-        return examples.examples()
-    if args.situation:
-        raise UsageError("--situation picks a built-in example; it cannot be combined with a deployment")
+        if args.all or args.json:
+            return examples.examples()
+        return [examples.example(SITUATIONS[0])]
+    if args.situation or args.all:
+        raise UsageError(
+            "--situation and --all pick built-in examples; they cannot be combined with a deployment"
+        )
     data: dict = {}
     if args.deployment is not None:
         try:
@@ -203,7 +223,23 @@ def _preview(argv: Sequence[str]) -> int:
     paint = _highlighter(args.color)
     for panel, deployment in zip(panels, deployments, strict=True):
         _print_panel(panel, deployment, args, paint)
+    if _one_default_example(args):
+        _print_others(deployments[0].situation)
     return 0
+
+
+def _print_others(shown: str) -> None:
+    """After the one default example: the other situations and the flags that show them."""
+    table = rule_table()
+    print("Other situations: python -m snippetgen --situation NAME")
+    for situation in SITUATIONS:
+        if situation != shown:
+            rule = table.situations[situation]
+            algorithms = ", ".join(rule.algorithms[:3]) + (", ..." if len(rule.algorithms) > 3 else "")
+            print(f"  {situation:14} {rule.title} ({algorithms})")
+    print("Every situation in full: --all. One tab or language: --tab manual_http --language curl.")
+    print("The released agilerl-arena 1.x client: --profile agilerl-arena-1.")
+    print("Your own deployment: --deployment FILE.json (or --name, --algorithm, --env-type, ...).")
 
 
 def _rules(argv: Sequence[str]) -> int:

@@ -43,7 +43,10 @@ def _py(value) -> str:
             return f"np.array({_py(value.item())}, dtype={dtype})"
         flat = value.ravel()
         if flat.size and (flat == flat[0]).all():
-            return f"np.full({_py(value.shape)}, {_py(flat[0].item())}, dtype={dtype})"
+            fill = flat[0].item()
+            if fill in (0, 1) and not (fill == 0 and math.copysign(1, fill) < 0):
+                return f"np.{'ones' if fill else 'zeros'}({_py(value.shape)}, dtype={dtype})"
+            return f"np.full({_py(value.shape)}, {_py(fill)}, dtype={dtype})"
         return f"np.array({_py(value.tolist())}, dtype={dtype})"
     if isinstance(value, np.generic):
         return _py(value.item())
@@ -91,12 +94,7 @@ def _js(value) -> str:
             return _json.dumps(value)
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, np.ndarray):
-        # The snippet defines ndarray()/full(), its counterparts of np.array/np.full.
-        dtype = _js(value.dtype.name)
-        flat = value.ravel()
-        if value.ndim and flat.size and (flat == flat[0]).all():
-            return f"full({dtype}, {_js(list(value.shape))}, {_js_number(flat[0])})"
-        return f"ndarray({dtype}, {_js_nested(value.tolist())})"
+        return _js_array(value)
     if isinstance(value, np.generic):
         return _js(value.item())
     if isinstance(value, (list, tuple)):
@@ -111,25 +109,83 @@ def _js_key(key: str) -> str:
     return f"[{_js(key)}]" if key == "__proto__" else _js(key)
 
 
-def _js_number(value) -> str:
-    value = value.item() if isinstance(value, np.generic) else value
-    # Past 2**53 a JavaScript number loses integer digits; a BigInt literal keeps them.
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
-        return f"{value}n"
+# The typed array that holds each dtype's bytes as np.save writes them (little-endian).
+_TYPED_ARRAYS = {
+    "float32": "Float32Array",
+    "float64": "Float64Array",
+    "int8": "Int8Array",
+    "int16": "Int16Array",
+    "int32": "Int32Array",
+    "int64": "BigInt64Array",
+    "uint8": "Uint8Array",
+    "uint16": "Uint16Array",
+    "uint32": "Uint32Array",
+    "uint64": "BigUint64Array",
+    "bool": "Uint8Array",
+    # JavaScript has no float16 array before Node.js 24: its bits, rounded by NumPy.
+    "float16": "Uint16Array",
+}
+
+
+def _js_float(value: float) -> str:
+    if value.is_integer() and abs(value) < 2**53:
+        return "-0" if math.copysign(1, value) < 0 and value == 0 else str(int(value))
     return _js(value)
 
 
-def _js_nested(value) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_js_nested(v) for v in value) + "]"
-    return _js_number(value)
+def npy_header_name(dtype: str, shape: tuple[int, ...]) -> str:
+    """The constant a JavaScript snippet holds np.save's header in: `NPY_FLOAT32_1X4`."""
+    return f"NPY_{dtype.upper()}_{'X'.join(str(n) for n in shape)}"
 
 
-def javascript(value) -> Code:
+def _js_array(value: np.ndarray) -> str:
+    """`npy(NPY_..., new Float32Array([...]))`: the snippet's npy() appends the bytes to the header."""
+    typed = _TYPED_ARRAYS.get(value.dtype.name)
+    if typed is None:
+        raise TypeError(f"no JavaScript typed array for dtype {value.dtype.name}")
+    flat = value.ravel()
+    if value.dtype == np.float16:
+        items = [f"0x{bits:04x}" for bits in flat.view(np.uint16).tolist()]
+        typed = "/* float16 bits */ " + typed
+    elif value.dtype.kind in "iu" and value.dtype.itemsize == 8:
+        items = [f"{n}n" for n in flat.tolist()]
+    elif value.dtype.kind == "f":
+        # The shortest text that reads back to the same float32 or float64.
+        items = [_js_float(float(str(v))) for v in flat]
+    else:
+        items = [str(n) for n in flat.astype(np.int64).tolist()]
+    if len(items) > 1 and len(set(items)) == 1:
+        values = f"new {typed}({len(items)}).fill({items[0]})"
+    else:
+        values = f"new {typed}([{', '.join(items)}])"
+    return f"npy({npy_header_name(value.dtype.name, (1, *value.shape))}, {values})"
+
+
+def _js_wrapped(value, indent: int, width: int, used: int = 0) -> str:
+    """Objects and arrays wider than `width` one entry per line, as Prettier writes them;
+    `used` is how much of the first line is already taken."""
+    flat = _js(value)
+    if indent + used + len(flat) <= width or not isinstance(value, (dict, list, tuple)):
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(value, dict):
+        entries = [(f"{_js_key(str(key))}: ", item) for key, item in value.items()]
+        opening, closing = "{", "}"
+    else:
+        entries = [("", item) for item in value]
+        opening, closing = "[", "]"
+    lines = [f"{pad}{entry}{_js_wrapped(item, indent + 2, width, len(entry))},\n" for entry, item in entries]
+    return opening + "\n" + "".join(lines) + " " * indent + closing
+
+
+def javascript(value, *, width: int | None = None) -> Code:
     """A JavaScript expression for `value`. Strings are JSON with U+2028 and U+2029
-    escaped, so they cannot end a line in older engines;
-    NumPy arrays become `ndarray(dtype, nested)` or `full(dtype, shape, value)` calls."""
-    return Code(_js(value))
+    escaped, so they cannot end a line in older engines. A NumPy array becomes
+    `npy(NPY_<DTYPE>_<SHAPE>, typed array)`, its wire form: the snippet defines
+    npy() and the header constant (see npy.py), the typed array holds the values
+    in row-major order. With `width`, objects and arrays longer than that are
+    written one entry per line."""
+    return Code(_js(value) if width is None else _js_wrapped(value, 0, width))
 
 
 FILTERS = {"py": python, "sh": shell, "json": json, "js": javascript}

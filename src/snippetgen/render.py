@@ -22,7 +22,7 @@ import jinja2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import literals, wire
+from . import literals, npy, wire
 from .deployment import Deployment
 from .rules import TEMPLATE_DIR, Language, Situation, TabId, rule_table
 from .spaces import example, mask_example
@@ -202,7 +202,7 @@ def _context(
         name, endpoint = deployment.name, deployment.endpoint
         secret = deployment.api_key.get_secret_value()
         api_key = secret if reveal_key else mask_key(secret)
-    return {
+    context = {
         "name": Const(name),
         "endpoint": Const(endpoint),
         "api_key": None if key_display == "env" else Const(api_key),
@@ -218,6 +218,7 @@ def _context(
         "params": GENERATE_PARAMS,
         "timeout": REQUEST_TIMEOUT_SECONDS,
     }
+    return context | npy.context(deployment, context)
 
 
 def _render_text(template: str, language: Language, context: dict, black_cache: bool) -> str:

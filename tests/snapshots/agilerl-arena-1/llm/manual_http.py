@@ -6,28 +6,9 @@ ENDPOINT = "https://arena.example.com/deployments/gsm8k-grpo"
 API_KEY = "••••••••0000"
 PROMPT = "Write a haiku about reinforcement learning."
 
-
-def post(url, body, api_key):
-    """POST a JSON body with the Bearer token; stop with the server's message on failure."""
-    response = requests.post(
-        url,
-        json=body,
-        headers={"Authorization": f"Bearer {api_key}"},
-        timeout=30,
-    )
-    try:
-        response.raise_for_status()
-    except requests.HTTPError as error:
-        sys.exit(f"{error}\n{response.text}")
-    answer = response.json()
-    if answer.get("success") is False:
-        sys.exit(f"{url} answered success=false: {answer}")
-    return answer
-
-
-answer = post(
+response = requests.post(
     f"{ENDPOINT}/generate",
-    {
+    json={
         "prompts": [PROMPT],
         "params": {
             "max_new_tokens": 100,
@@ -36,6 +17,9 @@ answer = post(
             "do_sample": True,
         },
     },
-    API_KEY,
+    headers={"Authorization": f"Bearer {API_KEY}"},
+    timeout=30,
 )
-print(answer["results"][0]["completion"])
+if not response.ok or response.json().get("success") is False:
+    sys.exit(f"POST {response.url} failed: {response.status_code} {response.text}")
+print(response.json()["results"][0]["completion"])

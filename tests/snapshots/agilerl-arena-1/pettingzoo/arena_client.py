@@ -1,6 +1,5 @@
 import importlib
 
-import numpy as np
 from agilerl.arena.client import ArenaClient
 
 DEPLOYMENT_NAME = "rps-ippo"
@@ -9,20 +8,9 @@ ENV_MODULE = "pettingzoo.classic.rps_v2"
 env = importlib.import_module(ENV_MODULE).parallel_env()
 
 
-def client_info(observations, infos):
-    """What the client takes as info: {"action_mask": {agent_id: mask or None}}."""
-    masks = {}
-    env_defined = {}
-    for agent_id, obs in observations.items():
-        info = infos.get(agent_id, {})
-        mask = info.get("action_mask")
-        if mask is None and isinstance(obs, dict):
-            mask = obs.get("action_mask")
-        masks[agent_id] = None if mask is None else np.asarray(mask)
-        # The action the environment fixes for this agent this step, if any.
-        fixed = info.get("env_defined_actions")
-        env_defined[agent_id] = None if fixed is None else np.asarray(fixed)
-    return {"action_mask": masks, "env_defined_actions": env_defined}
+def per_agent(infos, key):
+    """{agent_id: the env's array or None}, the form the Arena client takes."""
+    return {agent_id: info.get(key) for agent_id, info in infos.items()}
 
 
 # ArenaClient uses ARENA_API_KEY when set; otherwise login() opens a browser sign-in.
@@ -32,7 +20,8 @@ with ArenaClient() as client:
         observations, infos = env.reset()
         for _ in range(100):
             # One observation per agent in, one action per agent out.
-            info = client_info(observations, infos)
+            info = {"action_mask": per_agent(infos, "action_mask")}
+            info["env_defined_actions"] = per_agent(infos, "env_defined_actions")
             actions, _ = agent.get_action(observations, info=info)
             observations, rewards, terminations, truncations, infos = env.step(actions)
             if not env.agents:

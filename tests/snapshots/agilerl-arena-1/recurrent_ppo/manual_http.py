@@ -9,56 +9,32 @@ ENDPOINT = "https://arena.example.com/deployments/cartpole-recurrent"
 API_KEY = "••••••••0000"
 
 
-def serialize(tree):
-    """Base64 .npy for each array of a dict/tuple tree, with a leading batch axis of 1."""
-    if tree is None:
-        return None
-    if isinstance(tree, dict):
-        return {key: serialize(value) for key, value in tree.items()}
-    if isinstance(tree, (tuple, list)):
-        return [serialize(value) for value in tree]
+def to_wire(array):
+    """Base64 .npy of one array, with a leading batch axis of 1."""
     buffer = io.BytesIO()
-    np.save(buffer, np.expand_dims(np.asarray(tree), 0), allow_pickle=False)
+    np.save(buffer, np.expand_dims(array, 0), allow_pickle=False)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def deserialize(tree):
-    """The reverse of serialize: arrays back, batch axis removed."""
-    if tree is None:
-        return None
-    if isinstance(tree, dict):
-        return {key: deserialize(value) for key, value in tree.items()}
-    if isinstance(tree, list):
-        return tuple(deserialize(value) for value in tree)
-    array = np.load(io.BytesIO(base64.b64decode(tree)), allow_pickle=False)
-    return array[0]
+def from_wire(text):
+    """An array the deployment sent back, without its batch axis."""
+    return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)[0]
 
 
-def post(url, body, api_key):
-    """POST a JSON body with the Bearer token; stop with the server's message on failure."""
-    response = requests.post(
-        url,
-        json=body,
-        headers={"Authorization": f"Bearer {api_key}"},
-        timeout=30,
-    )
-    try:
-        response.raise_for_status()
-    except requests.HTTPError as error:
-        sys.exit(f"{error}\n{response.text}")
-    answer = response.json()
-    if answer.get("success") is False:
-        sys.exit(f"{url} answered success=false: {answer}")
-    return answer
-
-
-obs = np.full((4,), 0.0, dtype="float32")
+obs = np.zeros((4,), dtype="float32")
 hidden_state = None  # the first step starts with no hidden state
 for step in range(5):
-    body = {"obs": serialize(obs), "batch_size": 1, "hidden_state": hidden_state}
-    answer = post(f"{ENDPOINT}/get_action", body, API_KEY)
-    action = deserialize(answer["action"])
+    body = {"obs": to_wire(obs), "batch_size": 1, "hidden_state": hidden_state}
+    response = requests.post(
+        f"{ENDPOINT}/get_action",
+        json=body,
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=30,
+    )
+    if not response.ok or response.json().get("success") is False:
+        sys.exit(f"POST {response.url} failed: {response.status_code} {response.text}")
+    answer = response.json()
     # Already serialized: send it back unchanged with the next observation.
     hidden_state = answer["hidden_state"]
-    print(f"step {step}: action {action}")
-    # Step your environment with `action` here and set obs to its next observation.
+    print(f"step {step}: action {from_wire(answer['action'])}")
+    # Step your environment with the action here and set obs to its next observation.

@@ -7,24 +7,8 @@ command -v jq >/dev/null || { echo "This example needs jq to send hidden_state b
 ENDPOINT='https://arena.example.com/deployments/cartpole-recurrent'
 API_KEY='••••••••0000'
 
-# POST the JSON body read from stdin to $ENDPOINT/$1 and print the answer.
-# On an HTTP error, print the server's answer to stderr and fail.
-post() {
-  local answer
-  if ! answer=$(curl --fail-with-body --silent --show-error --max-time '30' \
-    --header "Authorization: Bearer $API_KEY" \
-    --header "Content-Type: application/json" \
-    --data-binary @- \
-    "$ENDPOINT/$1"); then
-    printf '%s\n' "$answer" >&2
-    return 1
-  fi
-  printf '%s\n' "$answer"
-}
-
-# Each array travels as base64 of a .npy file with a leading batch axis of 1.
-# To make one from a NumPy array in Python:
-#   buffer = io.BytesIO(); np.save(buffer, np.expand_dims(obs, 0), allow_pickle=False)
+# Each array travels as base64 .npy with a leading batch axis of 1; from NumPy:
+#   buffer = io.BytesIO(); np.save(buffer, obs[np.newaxis], allow_pickle=False)
 #   base64.b64encode(buffer.getvalue()).decode("ascii")
 # The answer's "action" and "hidden_state" come back the same way.
 # The first call has no hidden state yet: "hidden_state" is null.
@@ -35,7 +19,11 @@ body='{
 }'
 
 for step in 1 2 3; do
-  answer=$(post get_action <<<"$body")
+  # On an HTTP error, show the server's answer and stop.
+  answer=$(curl --fail-with-body --silent --show-error --max-time '30' \
+    --header "Authorization: Bearer $API_KEY" \
+    --header "Content-Type: application/json" \
+    --data-binary @- "$ENDPOINT/get_action" <<<"$body") || { printf '%s\n' "$answer" >&2; exit 1; }
   echo "step $step: $answer"
   # Step your environment with the action here and put its next observation in "obs".
   # Send the returned hidden_state back, unchanged, with the next call.

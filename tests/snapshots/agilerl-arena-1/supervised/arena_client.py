@@ -3,7 +3,7 @@ from agilerl.arena.client import ArenaClient
 
 DEPLOYMENT_NAME = "digits-classifier"
 
-inputs = np.full((8, 8), 0.0, dtype="float32")
+inputs = np.zeros((8, 8), dtype="float32")
 
 # ArenaClient uses ARENA_API_KEY when set; otherwise login() opens a browser sign-in.
 with ArenaClient() as client:

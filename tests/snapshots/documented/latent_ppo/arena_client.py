@@ -8,54 +8,21 @@ from agilerl.arena.client import ArenaClient
 
 DEPLOYMENT_NAME = "pendulum-latent"
 
-
-def serialize(tree):
-    """Base64 .npy for each array of a dict/tuple tree, with a leading batch axis of 1."""
-    if tree is None:
-        return None
-    if isinstance(tree, dict):
-        return {key: serialize(value) for key, value in tree.items()}
-    if isinstance(tree, (tuple, list)):
-        return [serialize(value) for value in tree]
-    buffer = io.BytesIO()
-    np.save(buffer, np.expand_dims(np.asarray(tree), 0), allow_pickle=False)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def deserialize(tree):
-    """The reverse of serialize: arrays back, batch axis removed."""
-    if tree is None:
-        return None
-    if isinstance(tree, dict):
-        return {key: deserialize(value) for key, value in tree.items()}
-    if isinstance(tree, list):
-        return tuple(deserialize(value) for value in tree)
-    array = np.load(io.BytesIO(base64.b64decode(tree)), allow_pickle=False)
-    return array[0]
-
-
-def post(url, body, api_key):
-    """POST a JSON body with the Bearer token; stop with the server's message on failure."""
-    response = requests.post(
-        url,
-        json=body,
-        headers={"Authorization": f"Bearer {api_key}"},
-        timeout=30,
-    )
-    try:
-        response.raise_for_status()
-    except requests.HTTPError as error:
-        sys.exit(f"{error}\n{response.text}")
-    answer = response.json()
-    if answer.get("success") is False:
-        sys.exit(f"{url} answered success=false: {answer}")
-    return answer
-
-
 with ArenaClient() as client:
     client.login()
     base_url, api_key = client.ensure_inference_binding(DEPLOYMENT_NAME)
 
-inputs = np.full((3,), 0.0, dtype="float32")
-answer = post(f"{base_url}/predict", {"inputs": serialize(inputs)}, api_key)
-print("results:", deserialize(answer["results"]))
+inputs = np.zeros((3,), dtype="float32")
+# Arrays travel as base64 .npy with a leading batch axis of 1.
+buffer = io.BytesIO()
+np.save(buffer, np.expand_dims(inputs, 0), allow_pickle=False)
+response = requests.post(
+    f"{base_url}/predict",
+    json={"inputs": base64.b64encode(buffer.getvalue()).decode("ascii")},
+    headers={"Authorization": f"Bearer {api_key}"},
+    timeout=30,
+)
+if not response.ok or response.json().get("success") is False:
+    sys.exit(f"POST {response.url} failed: {response.status_code} {response.text}")
+results = response.json()["results"]
+print("results:", np.load(io.BytesIO(base64.b64decode(results)), allow_pickle=False)[0])

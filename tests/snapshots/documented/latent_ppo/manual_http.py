@@ -9,49 +9,25 @@ ENDPOINT = "https://arena.example.com/deployments/pendulum-latent"
 API_KEY = "••••••••0000"
 
 
-def serialize(tree):
-    """Base64 .npy for each array of a dict/tuple tree, with a leading batch axis of 1."""
-    if tree is None:
-        return None
-    if isinstance(tree, dict):
-        return {key: serialize(value) for key, value in tree.items()}
-    if isinstance(tree, (tuple, list)):
-        return [serialize(value) for value in tree]
+def to_wire(array):
+    """Base64 .npy of one array, with a leading batch axis of 1."""
     buffer = io.BytesIO()
-    np.save(buffer, np.expand_dims(np.asarray(tree), 0), allow_pickle=False)
+    np.save(buffer, np.expand_dims(array, 0), allow_pickle=False)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def deserialize(tree):
-    """The reverse of serialize: arrays back, batch axis removed."""
-    if tree is None:
-        return None
-    if isinstance(tree, dict):
-        return {key: deserialize(value) for key, value in tree.items()}
-    if isinstance(tree, list):
-        return tuple(deserialize(value) for value in tree)
-    array = np.load(io.BytesIO(base64.b64decode(tree)), allow_pickle=False)
-    return array[0]
+def from_wire(text):
+    """An array the deployment sent back, without its batch axis."""
+    return np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False)[0]
 
 
-def post(url, body, api_key):
-    """POST a JSON body with the Bearer token; stop with the server's message on failure."""
-    response = requests.post(
-        url,
-        json=body,
-        headers={"Authorization": f"Bearer {api_key}"},
-        timeout=30,
-    )
-    try:
-        response.raise_for_status()
-    except requests.HTTPError as error:
-        sys.exit(f"{error}\n{response.text}")
-    answer = response.json()
-    if answer.get("success") is False:
-        sys.exit(f"{url} answered success=false: {answer}")
-    return answer
-
-
-inputs = np.full((3,), 0.0, dtype="float32")
-answer = post(f"{ENDPOINT}/predict", {"inputs": serialize(inputs)}, API_KEY)
-print("results:", deserialize(answer["results"]))
+inputs = np.zeros((3,), dtype="float32")
+response = requests.post(
+    f"{ENDPOINT}/predict",
+    json={"inputs": to_wire(inputs)},
+    headers={"Authorization": f"Bearer {API_KEY}"},
+    timeout=30,
+)
+if not response.ok or response.json().get("success") is False:
+    sys.exit(f"POST {response.url} failed: {response.status_code} {response.text}")
+print("results:", from_wire(response.json()["results"]))

@@ -18,20 +18,8 @@ BODY='{
   }
 }'
 
-# POST the JSON body read from stdin to $ENDPOINT/$1 and print the answer.
-# On an HTTP error, print the server's answer to stderr and fail.
-post() {
-  local answer
-  if ! answer=$(curl --fail-with-body --silent --show-error --max-time '30' \
-    --header "Authorization: Bearer $API_KEY" \
-    --header "Content-Type: application/json" \
-    --data-binary @- \
-    "$ENDPOINT/$1"); then
-    printf '%s\n' "$answer" >&2
-    return 1
-  fi
-  printf '%s\n' "$answer"
-}
-
 # The completion is in results[0].completion.
-post generate <<<"$BODY"
+curl --fail-with-body --silent --show-error --max-time '30' --write-out '\n' \
+  --header "Authorization: Bearer $API_KEY" \
+  --header "Content-Type: application/json" \
+  --data-binary @- "$ENDPOINT/generate" <<<"$BODY"
