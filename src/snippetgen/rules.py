@@ -102,6 +102,7 @@ class RuleTable(_Row):
 def _referenced(env: jinja2.Environment, name: str) -> set[str]:
     import jinja2.meta
 
+    assert env.loader is not None
     source = env.loader.get_source(env, name)[0]
     found = set()
     for ref in jinja2.meta.find_referenced_templates(env.parse(source)):
