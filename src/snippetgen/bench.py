@@ -167,7 +167,7 @@ def fresh_processes(runs: int) -> dict[str, float]:
     heavy = ", ".join(sorted(loaded)) or "none of black, numpy, pygments"
     import_ms = statistics.median(imports)
     print(f"import snippetgen           {import_ms:8.1f} ms  (median of {runs}; loads {heavy})")
-    print(f"  jinja2 + pydantic alone   {floor:8.1f} ms  (and one model defined and used)")
+    print(f"  for scale: pydantic+jinja2{floor:8.1f} ms  (imported alone, one model defined and used)")
     print(f"first panel, new process    {cold:8.1f} ms  (import included; skeletons on disk)")
     print(f"first panel, empty cache    {first_ever:8.1f} ms  (the first process on a host: black formats)")
     return {"import": import_ms, "cold": cold, "heavy": float(bool(loaded))}
