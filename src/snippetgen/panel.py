@@ -139,9 +139,9 @@ def render_panel(
 ) -> Panel:
     """Render the whole "Invoke an agent" panel for one deployment row.
 
-    An identical request again returns the same Panel from memory (keys never
-    leave memory). `black_cache=False` renders every snippet the naive way; see
-    `render_snippet`.
+    An identical request again returns the same Panel object from memory (keys
+    never leave memory), so treat it as read-only. `black_cache=False` renders
+    every snippet the naive way; see `render_snippet`.
     """
     request = Request(
         deployment, profile=profile, key_display=key_display, placeholders=placeholders, prompt=prompt
