@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import settings
 
 from snippetgen.examples import example
 from snippetgen.rules import rule_table
+
+# The renderer keeps skeletons on disk (caches.py): the suite uses a folder of its own.
+_SKELETON_CACHE = tempfile.mkdtemp(prefix="snippetgen-test-cache-")
+os.environ["SNIPPETGEN_CACHE_DIR"] = _SKELETON_CACHE
+atexit.register(shutil.rmtree, _SKELETON_CACHE, ignore_errors=True)
 
 
 def all_cells():

@@ -25,7 +25,7 @@ class ChatError(ValueError):
 
 
 class ChatMessage(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     role: Role
     content: str
@@ -34,7 +34,7 @@ class ChatMessage(BaseModel):
 class GenerateRequest(BaseModel):
     """The HTTP request the playground sends."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     method: Literal["POST"] = "POST"
     url: str

@@ -26,7 +26,7 @@ class Deployment(BaseModel):
     """A deployed Arena agent. Every value is data: snippets quote it, never run it."""
 
     # hide_input_in_errors keeps the API key out of ValidationError text.
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True, defer_build=True)
 
     name: str = Field(min_length=1, max_length=1000)
     algorithm: str = Field(min_length=1, max_length=100)

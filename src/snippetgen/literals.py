@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import json as _json
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
+from .lazy import LazyModule, loaded
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = LazyModule("numpy")
 
 
 class Code(str):
@@ -19,9 +25,9 @@ class Code(str):
 
 def _plain(value):
     """NumPy values → plain Python values, for JSON and JavaScript."""
-    if isinstance(value, np.ndarray):
+    if loaded("numpy") and isinstance(value, np.ndarray):
         return value.tolist()
-    if isinstance(value, np.generic):
+    if loaded("numpy") and isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}

@@ -14,14 +14,14 @@ import base64
 import io
 from functools import lru_cache
 
-import numpy as np
-
 from .literals import Code, npy_header_name
 from .spaces import DictSpace, TupleSpace
 
 
 def header(dtype: str, shape: tuple[int, ...]) -> bytes:
     """The bytes np.save writes before the data of an array of this dtype and shape."""
+    import numpy as np
+
     array = np.zeros(shape, dtype=dtype)
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
@@ -41,6 +41,8 @@ def _leaves(tree):
         for value in tree:
             yield from _leaves(value)
     elif tree is not None:
+        import numpy as np
+
         yield np.asarray(tree)
 
 

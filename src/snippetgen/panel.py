@@ -12,13 +12,14 @@ from .render import (
     GENERATE_PARAMS,
     KeyDisplay,
     Placeholders,
+    Request,
     Snippet,
     check_profile,
     mask_key,
     missing_values,
-    render_snippet,
+    renderer,
 )
-from .rules import Situation, TabId, rule_table
+from .rules import RuleTable, Situation, TabId
 
 NOT_FOUND = "No deployment found for this agent"
 NOT_FOUND_HINT = "Click Connect first or wait until status leaves Pending."
@@ -30,7 +31,7 @@ ROTATE_NOTE = (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Component(_Model):
@@ -87,6 +88,9 @@ def _expands(deployment: Deployment) -> bool:
 def _components(
     deployment: Deployment, key_display: KeyDisplay, placeholders: Placeholders
 ) -> list[Component]:
+    key_shown: str
+    key_copied: str | None
+    endpoint: str | None
     if key_display == "placeholders":
         key_shown = key_copied = placeholders.api_key
         endpoint = placeholders.endpoint
@@ -133,12 +137,31 @@ def render_panel(
     prompt: str | None = None,
     black_cache: bool = True,
 ) -> Panel:
-    """Render the whole "Invoke an agent" panel for one deployment row."""
-    table = rule_table()
-    check_profile(profile)
-    placeholders = placeholders or Placeholders()
+    """Render the whole "Invoke an agent" panel for one deployment row.
+
+    An identical request again returns the same Panel object from memory (keys
+    never leave memory), so treat it as read-only. `black_cache=False` renders
+    every snippet the naive way; see `render_snippet`.
+    """
+    request = Request(
+        deployment, profile=profile, key_display=key_display, placeholders=placeholders, prompt=prompt
+    )
+    state = renderer()
+    if black_cache:
+        found = state.panels.get(request.key)
+        if found is not None:
+            return found
+    panel = _panel(request, state.table, black_cache)
+    if black_cache:
+        state.panels.put(request.key, panel)
+    return panel
+
+
+def _panel(request: Request, table: RuleTable, black_cache: bool) -> Panel:
+    deployment, key_display, placeholders = request.deployment, request.key_display, request.placeholders
+    check_profile(request.profile)
     situation = deployment.situation
-    base = {"deployment_name": deployment.name, "situation": situation, "profile": profile}
+    base = {"deployment_name": deployment.name, "situation": situation, "profile": request.profile}
     warning = None
     if deployment.status in ("Pending", "Failed"):
         warning = STATUS_WARNING.format(status=deployment.status)
@@ -157,17 +180,7 @@ def render_panel(
         snippets = []
         if not reason:
             snippets = [
-                render_snippet(
-                    deployment,
-                    tab_id,
-                    language=language,
-                    profile=profile,
-                    key_display=key_display,
-                    placeholders=placeholders,
-                    prompt=prompt,
-                    black_cache=black_cache,
-                )
-                for language in rule.languages
+                request.snippet(tab_id, language, black_cache=black_cache) for language in rule.languages
             ]
         tabs.append(Tab(id=tab_id, title=rule.title, snippets=snippets))
     return Panel(

@@ -1,11 +1,19 @@
 """Deployment → rule → template → black → Snippet.
 
-Python snippets are formatted with black. Its cost is paid once per distinct
-template text: templates render the deployment's constants (name, endpoint,
-key, prompt) as placeholders, black formats that text once (cached), and only
-the constant assignments are formatted per call. The result is identical to
-formatting the whole final text with black (`format_python_naive`), which the
-test suite checks cell by cell.
+Two ways lead to the same text, byte for byte (tests/test_fast_path.py):
+
+- naive (`black_cache=False`): Jinja renders the template with the deployment's
+  values and black formats the whole Python text. The reference, and the
+  benchmark's baseline.
+- skeleton (the default): a template is rendered once per *shape* (everything
+  but the values: example observation, masks, agents, which values are absent)
+  with the values (name, endpoint, key, prompt, env id) left as slots, and a
+  Python skeleton is formatted by black once. A render fills the slots: with
+  the slot's literal filter, or in Python, where a slot is a whole
+  `NAME = value` line, with the line black would write (`assignment.py`).
+  Shown and copied code are two fillings of one skeleton. Skeletons are kept in
+  memory and on disk (`caches.py`), so new values, even in a new process,
+  render without Jinja, numpy or black; an identical request is a memo hit.
 """
 
 from __future__ import annotations
@@ -15,17 +23,25 @@ import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-import black
-import jinja2
-import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+import pydantic_core
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from . import literals, npy, wire
+from .assignment import assignment
+from .caches import LRU, DiskStore, cache_dir
 from .deployment import Deployment
-from .rules import TEMPLATE_DIR, Language, Situation, TabId, rule_table
+from .lazy import LazyModule
+from .rules import TEMPLATE_DIR, Language, LanguageRule, RuleTable, Situation, TabId, rule_table
 from .spaces import example, mask_example
+
+if TYPE_CHECKING:
+    import jinja2
+    import numpy as np
+else:
+    np = LazyModule("numpy")
 
 KeyDisplay = Literal["masked", "env", "placeholders"]
 """How a snippet holds the API key.
@@ -38,7 +54,6 @@ KeyDisplay = Literal["masked", "env", "placeholders"]
 GENERATE_PARAMS = {"max_new_tokens": 100, "temperature": 0.7, "top_p": 0.9, "do_sample": True}
 DEFAULT_PROMPT = "Write a haiku about reinforcement learning."
 REQUEST_TIMEOUT_SECONDS = 30
-_BLACK_MODE = black.Mode()
 
 
 class SnippetError(ValueError):
@@ -48,7 +63,7 @@ class SnippetError(ValueError):
 class Placeholders(BaseModel):
     """What docs show instead of a real deployment's values (as on the page)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str = "YOUR_DEPLOYMENT_NAME"
     api_key: str = "YOUR_API_KEY"
@@ -56,10 +71,11 @@ class Placeholders(BaseModel):
     obs: str = "<YOUR_OBS_HERE>"
 
 
+
 class Snippet(BaseModel):
     """One block of copy-paste code."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     tab: TabId
     language: Language
@@ -81,26 +97,33 @@ class Const:
 
 # ---------------------------------------------------------------- Jinja setup
 
-_TOKEN = "_SNIPPETGEN_CONST_"
+
+class _NeedsValues(Exception):
+    """The template does more with a value than print its literal: render it with the values."""
 
 
-def _literal_filter(write):
-    @jinja2.pass_context
-    def literal(context, value, **options):
-        if isinstance(value, Const):
-            recorder = context.get("_constants")
-            if recorder is not None and write is literals.python:
-                recorder.append(write(value.value))
-                return literals.Code(f"{_TOKEN}{len(recorder) - 1}")
-            value = value.value
-        return write(value, **options)
+class _Slot:
+    """Stands for a value while a skeleton renders."""
 
-    return literal
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def value(self):
+        raise _NeedsValues(f"the template reads {self.name}.value")
+
+
+class _SlotCode(literals.Code):
+    """The token a literal filter printed for a slot."""
 
 
 def _only_literals(value):
     if isinstance(value, literals.Code):
         return value
+    import jinja2
+
     # The value itself stays out of the message: it may be the API key.
     raise jinja2.TemplateError(
         f"a template printed a {type(value).__name__} without a literal filter (py, sh, json, js)"
@@ -108,6 +131,8 @@ def _only_literals(value):
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,
@@ -116,120 +141,49 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=_only_literals,
+        # Templates compile once; `mkdocs serve` reloads them with the rule table.
+        auto_reload=False,
     )
-    env.filters.update({name: _literal_filter(f) for name, f in literals.FILTERS.items()})
+
+    def literal_filter(name: str, write):
+        @jinja2.pass_context
+        def literal(context, value, **options):
+            if isinstance(value, _Slot):
+                uses = context["_slot_uses"]
+                uses.append((value.name, name, options))
+                return _SlotCode(f"{context['_slot_token']}{len(uses) - 1}_")
+            if isinstance(value, _SlotCode):
+                raise _NeedsValues("a slot's literal went through a second filter")
+            if isinstance(value, Const):
+                value = value.value
+            return write(value, **options)
+
+        return literal
+
+    env.filters.update({name: literal_filter(name, f) for name, f in literals.FILTERS.items()})
     env.filters.update(wire.HELPERS)
     return env
 
 
-ENVIRONMENT = _environment()
-
-
 # ---------------------------------------------------------------- formatting
-
-_CONST_LINE = re.compile(rf"^([A-Za-z_][A-Za-z0-9_]*) = {_TOKEN}(\d+)$", re.MULTILINE)
-_STATEMENT_START = re.compile(r"\n(?=[A-Za-z_][A-Za-z0-9_]* = )")
 
 
 def format_python_naive(code: str) -> str:
-    """black over the whole text: the reference the fast path must equal."""
-    return black.format_str(code, mode=_BLACK_MODE)
+    """black over the whole text: the reference the skeleton path must equal."""
+    import black
+
+    return black.format_str(code, mode=black.Mode())
 
 
-@lru_cache(maxsize=1024)
-def _format_skeleton(skeleton: str) -> str:
-    return black.format_str(skeleton, mode=_BLACK_MODE)
+@lru_cache(maxsize=256)
+def _black_assignment(line: str) -> str:
+    return format_python_naive(line + "\n").rstrip("\n")
 
 
-def _format_python(skeleton: str, constants: list[str]) -> str:
-    """Black-format a template's output whose constants are placeholders, then fill them."""
-    formatted = _format_skeleton(skeleton)
-    found = _CONST_LINE.findall(formatted)
-    if sorted(int(i) for _, i in found) != list(range(len(constants))):
-        raise jinja2.TemplateError(
-            "a Python template must use each constant once, as `NAME = {{ value|py }}` "
-            "on a line of its own at the top level"
-        )
-    assignments = "".join(f"{name} = {constants[int(i)]}\n" for name, i in found)
-    # black may wrap a long value in parentheses over several lines, so a new
-    # statement starts only where a line starts with `NAME = `.
-    statements = _STATEMENT_START.split(black.format_str(assignments, mode=_BLACK_MODE).rstrip("\n"))
-    # Checked before filling: a value may itself contain the placeholder text.
-    if _TOKEN in _CONST_LINE.sub("", formatted):
-        raise jinja2.TemplateError("a constant placeholder was used outside `NAME = value`")
-    filled = iter(statements)
-    return _CONST_LINE.sub(lambda _: next(filled), formatted)
-
-
-# ---------------------------------------------------------------- context
-
-
-def mask_key(key: str) -> str:
-    """The key as shown on screen."""
-    # Show the last four characters only of a key long enough to keep the rest secret.
-    return "•" * 8 + (key[-4:] if len(key) >= 20 else "")
-
-
-def _action_masks(deployment: Deployment):
-    if not deployment.action_mask:
-        return None
-    if deployment.env_type == "pettingzoo":
-        spaces = deployment.action_space or {}
-        masks = {agent: mask_example(spaces.get(agent)) for agent in deployment.agent_ids}
-        return masks if masks and all(m is not None for m in masks.values()) else None
-    return mask_example(deployment.action_space)
-
-
-def _env_defined_actions(deployment: Deployment):
-    """One example per agent: -1 means the environment does not fix that agent's action."""
-    if not deployment.env_defined_actions or not deployment.agent_ids:
-        return None
-    return {agent: np.array(-1, dtype=np.int64) for agent in deployment.agent_ids}
-
-
-def _context(
-    deployment: Deployment,
-    *,
-    key_display: KeyDisplay,
-    reveal_key: bool,
-    placeholders: Placeholders,
-    prompt: str,
-) -> dict:
-    space = deployment.observation_space
-    if key_display == "placeholders":
-        name, endpoint, api_key = placeholders.name, placeholders.endpoint, placeholders.api_key
-    else:
-        name, endpoint = deployment.name, deployment.endpoint
-        secret = deployment.api_key.get_secret_value()
-        api_key = secret if reveal_key else mask_key(secret)
-    context = {
-        "name": Const(name),
-        "endpoint": Const(endpoint),
-        "api_key": None if key_display == "env" else Const(api_key),
-        "prompt": Const(prompt),
-        "env_id": None if deployment.env_id is None else Const(deployment.env_id),
-        "situation": deployment.situation,
-        "agents": list(deployment.agent_ids),
-        "obs": None if space is None else example(space),
-        "obs_placeholder": placeholders.obs,
-        "action_mask": _action_masks(deployment),
-        "wants_action_mask": deployment.action_mask,
-        "env_defined_actions": _env_defined_actions(deployment),
-        "params": GENERATE_PARAMS,
-        "timeout": REQUEST_TIMEOUT_SECONDS,
-    }
-    return context | npy.context(deployment, context)
-
-
-def _render_text(template: str, language: Language, context: dict, black_cache: bool) -> str:
-    tmpl = ENVIRONMENT.get_template(template)
-    if language != "python":
-        return tmpl.render(context)
-    if not black_cache:
-        return format_python_naive(tmpl.render(context))
-    constants: list[str] = []
-    skeleton = tmpl.render({**context, "_constants": constants})
-    return _format_python(skeleton, constants)
+def _python_assignment(name: str, value: object) -> str:
+    if isinstance(value, str):
+        return assignment(name, value)
+    return _black_assignment(f"{name} = {literals.python(value)}")
 
 
 @lru_cache(maxsize=1024)
@@ -251,6 +205,390 @@ def _imported_packages(code: str) -> tuple[str, ...]:
                 raise SnippetError(f"no pip package known for module {top!r}: add it to [packages]")
             found.append(packages[top])
     return tuple(found)
+
+
+# ---------------------------------------------------------------- context
+
+
+def mask_key(key: str) -> str:
+    """The key as shown on screen."""
+    # Show the last four characters only of a key long enough to keep the rest secret.
+    return "•" * 8 + (key[-4:] if len(key) >= 20 else "")
+
+
+def _action_masks(deployment: Deployment):
+    if not deployment.action_mask:
+        return None
+    if deployment.env_type == "pettingzoo":
+        spaces = deployment.action_space or {}
+        assert isinstance(spaces, dict)
+        masks = {agent: mask_example(spaces.get(agent)) for agent in deployment.agent_ids}
+        return masks if masks and all(m is not None for m in masks.values()) else None
+    return mask_example(deployment.action_space)
+
+
+def _env_defined_actions(deployment: Deployment):
+    """One example per agent: -1 means the environment does not fix that agent's action."""
+    if not deployment.env_defined_actions or not deployment.agent_ids:
+        return None
+    return {agent: np.array(-1, dtype=np.int64) for agent in deployment.agent_ids}
+
+
+def _values(
+    deployment: Deployment,
+    *,
+    key_display: KeyDisplay,
+    reveal_key: bool,
+    placeholders: Placeholders,
+    prompt: str,
+) -> dict[str, Any]:
+    """The slots: values that templates only print, through a literal filter."""
+    endpoint: str | None
+    if key_display == "placeholders":
+        name, endpoint, api_key = placeholders.name, placeholders.endpoint, placeholders.api_key
+    else:
+        assert deployment.api_key is not None  # missing_values() said so
+        name, endpoint = deployment.name, deployment.endpoint
+        secret = deployment.api_key.get_secret_value()
+        api_key = secret if reveal_key else mask_key(secret)
+    return {
+        "name": name,
+        "endpoint": endpoint,
+        "api_key": None if key_display == "env" else api_key,
+        "prompt": prompt,
+        "env_id": deployment.env_id,
+    }
+
+
+_SLOT_FIELDS = ("name", "endpoint", "api_key", "env_id")
+"""Deployment fields that reach templates only as slots."""
+_SLOT_FIELD_SET = set(_SLOT_FIELDS)
+
+
+def _data(deployment: Deployment, placeholders: Placeholders) -> dict[str, Any]:
+    """The rest of the context: it may shape the text, so it is part of a skeleton's key."""
+    space = deployment.observation_space
+    data = {
+        "situation": deployment.situation,
+        "agents": list(deployment.agent_ids),
+        "obs": None if space is None else example(space),
+        "obs_placeholder": placeholders.obs,
+        "action_mask": _action_masks(deployment),
+        "wants_action_mask": deployment.action_mask,
+        "env_defined_actions": _env_defined_actions(deployment),
+        "params": GENERATE_PARAMS,
+        "timeout": REQUEST_TIMEOUT_SECONDS,
+    }
+    return data | npy.context(deployment, data)
+
+
+def _context(
+    deployment: Deployment,
+    *,
+    key_display: KeyDisplay,
+    reveal_key: bool,
+    placeholders: Placeholders,
+    prompt: str,
+) -> dict:
+    values = _values(
+        deployment, key_display=key_display, reveal_key=reveal_key, placeholders=placeholders, prompt=prompt
+    )
+    slots = {name: None if value is None else Const(value) for name, value in values.items()}
+    return {**slots, **_data(deployment, placeholders)}
+
+
+# ---------------------------------------------------------------- skeletons
+
+_TOKEN = "_SNIPPETGEN_SLOT_"
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_CONVENTION = (
+    "a Python template must use each constant once, as `NAME = {{ value|py }}` "
+    "on a line of its own at the top level"
+)
+
+
+Fill = tuple[str, str, dict, str | None]
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """A rendered template with slots: texts[0], fill 0, texts[1], ..., texts[-1].
+
+    A fill is (slot, literal filter, its options, Python constant name or None).
+    """
+
+    texts: tuple[str, ...]
+    fills: tuple[Fill, ...]
+    packages: tuple[str, ...] = ()
+
+    def fill(self, values: dict[str, Any]) -> str:
+        out = [self.texts[0]]
+        for (slot, filter_name, options, constant), text in zip(self.fills, self.texts[1:], strict=True):
+            if constant is not None:
+                out.append(_python_assignment(constant, values[slot]))
+            else:
+                out.append(literals.FILTERS[filter_name](values[slot], **options))
+            out.append(text)
+        return "".join(out)
+
+    def to_json(self) -> dict:
+        return {"texts": self.texts, "fills": self.fills, "packages": self.packages}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Skeleton:
+        fills = tuple((slot, f, dict(options), constant) for slot, f, options, constant in data["fills"])
+        return cls(tuple(data["texts"]), fills, tuple(data["packages"]))
+
+
+def build_skeleton(
+    env: jinja2.Environment, template: str, language: Language, data: dict, slots: dict[str, bool]
+) -> Skeleton | None:
+    """Render a template with its slots left open (those with a value); None when it needs the values."""
+    import secrets
+
+    # A fresh token per render: no value in `data` (an agent id, say) can forge one.
+    token = f"{_TOKEN}{secrets.token_hex(4)}_"
+    uses: list[tuple[str, str, dict]] = []
+    open_slots = {slot: _Slot(slot) if present else None for slot, present in slots.items()}
+    context = {**data, **open_slots, "_slot_uses": uses, "_slot_token": token}
+    try:
+        text = env.get_template(template).render(context)
+    except _NeedsValues:
+        return None
+    printed = sorted(int(i) for i in re.findall(rf"{token}(\d+)_", text))
+    if printed != list(range(len(uses))):
+        return None  # a slot printed twice, or filtered and not printed
+    if language != "python":
+        pieces = re.split(rf"{token}(\d+)_", text)
+        fills: tuple[Fill, ...] = tuple((*uses[int(i)], None) for i in pieces[1::2])
+        return Skeleton(tuple(pieces[0::2]), fills)
+
+    formatted = format_python_naive(text)
+    pieces = re.split(rf"^({_NAME}) = {token}(\d+)_$", formatted, flags=re.MULTILINE)
+    texts, names, indices = pieces[0::3], pieces[1::3], [int(i) for i in pieces[2::3]]
+    if any(token in t for t in texts) or any(uses[i][1] != "py" for i in indices):
+        import jinja2
+
+        raise jinja2.TemplateError(_CONVENTION)
+    fills = tuple((uses[i][0], "py", {}, name) for name, i in zip(names, indices, strict=True))
+    return Skeleton(tuple(texts), fills, _imported_packages(formatted))
+
+
+# ---------------------------------------------------------------- renderer state
+
+
+class Renderer:
+    """Compiled templates and caches for one loaded rule table."""
+
+    def __init__(self, table: RuleTable) -> None:
+        self.table = table
+        self.env = _environment()
+        self.skeletons = LRU(4096)
+        self.snippets = LRU(1024)
+        self.panels = LRU(256)
+        package = Path(__file__).parent
+        sources = sorted(package.glob("*.py")) + sorted(p for p in TEMPLATE_DIR.rglob("*") if p.is_file())
+        self.disk = DiskStore(cache_dir(), sources)
+
+    def skeleton(self, template: str, language: Language, request: Request) -> Skeleton | None:
+        key = (template, language, request.shape())
+        found = self.skeletons.get(key, self)
+        if found is not self:
+            return found
+        skeleton = self._stored(repr(key))
+        if skeleton is False:
+            skeleton = build_skeleton(self.env, template, language, request.data(), request.slots())
+            self.disk.put(repr(key), {"needs_values": True} if skeleton is None else skeleton.to_json())
+        self.skeletons.put(key, skeleton)
+        return skeleton
+
+    def _stored(self, key: str) -> Skeleton | Literal[False] | None:
+        """The skeleton on disk (None: the template needs values), False when there is none."""
+        data = self.disk.get(key)
+        if not isinstance(data, dict):
+            return False
+        if data.get("needs_values") is True:
+            return None
+        try:
+            return Skeleton.from_json(data)
+        except (KeyError, TypeError, ValueError):
+            return False
+
+
+_renderer: Renderer | None = None
+
+
+def renderer() -> Renderer:
+    """The state for the current rule table (a reloaded table, as under `mkdocs serve`, starts afresh)."""
+    global _renderer
+    table = rule_table()
+    state = _renderer
+    if state is None or state.table is not table:
+        state = _renderer = Renderer(table)
+    return state
+
+
+def __getattr__(name: str):
+    if name == "ENVIRONMENT":  # the Jinja environment, built on first use
+        return renderer().env
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ---------------------------------------------------------------- requests
+
+def _secret(value: object) -> object:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+@lru_cache(maxsize=1)
+def _default_placeholders() -> Placeholders:
+    return Placeholders()
+
+
+@lru_cache(maxsize=1)
+def _exact_json() -> pydantic_core.SchemaSerializer:
+    """Deployments as JSON text, but with NaN and infinities kept apart from null."""
+    Deployment.model_rebuild()  # builds the deferred schema
+    schema = Deployment.__pydantic_core_schema__
+    return pydantic_core.SchemaSerializer(schema, {"ser_json_inf_nan": "constants"})
+
+
+class Request:
+    """One render request: its memo key, the values of its slots, and its shape."""
+
+    def __init__(
+        self,
+        deployment: Deployment,
+        *,
+        profile: str = "documented",
+        key_display: KeyDisplay = "masked",
+        placeholders: Placeholders | None = None,
+        prompt: str | None = None,
+    ) -> None:
+        self.deployment = deployment
+        self.profile = profile
+        self.key_display = key_display
+        self.placeholders = placeholders or _default_placeholders()
+        self.prompt = DEFAULT_PROMPT if prompt is None else prompt
+        self._rest = _exact_json().to_json(deployment, exclude=_SLOT_FIELD_SET)
+        fields = deployment.__dict__
+        self.key = (
+            self._rest,
+            tuple([_secret(fields[name]) for name in _SLOT_FIELDS]),
+            profile,
+            key_display,
+            tuple(self.placeholders.__dict__.values()),
+            self.prompt,
+        )
+        """Everything the output depends on, the real key included: for the in-memory memo only."""
+        self._shown: dict[str, Any] | None = None
+        self._data: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"Request({self.deployment!r}, profile={self.profile!r}, key_display={self.key_display!r})"
+
+    def values(self, *, reveal_key: bool) -> dict[str, Any]:
+        if reveal_key or self._shown is None:
+            values = _values(
+                self.deployment,
+                key_display=self.key_display,
+                reveal_key=reveal_key,
+                placeholders=self.placeholders,
+                prompt=self.prompt,
+            )
+            if reveal_key:
+                return values
+            self._shown = values
+        return self._shown
+
+    def slots(self) -> dict[str, bool]:
+        """Each slot, and whether it has a value (a template tests it for none)."""
+        return {name: value is not None for name, value in self.values(reveal_key=False).items()}
+
+    def shape(self) -> tuple:
+        """Everything but the slot values that reaches a template: a skeleton's key."""
+        return (self._rest, tuple(self.placeholders.__dict__.values()), tuple(self.slots().items()))
+
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = _data(self.deployment, self.placeholders)
+        return self._data
+
+    def context(self, *, reveal_key: bool) -> dict:
+        return _context(
+            self.deployment,
+            key_display=self.key_display,
+            reveal_key=reveal_key,
+            placeholders=self.placeholders,
+            prompt=self.prompt,
+        )
+
+    def snippet(self, tab: TabId, language: Language | None = None, *, black_cache: bool = True) -> Snippet:
+        """The snippet of one tab (in one language); see render_snippet."""
+        state = renderer()
+        if black_cache:
+            found = state.snippets.get((self.key, tab, language))
+            if found is not None:
+                return found
+        table = state.table
+        check_profile(self.profile)
+        tab_rule = table.tabs.get(tab)
+        if tab_rule is None or not tab_rule.languages:
+            code_tabs = [t for t, rule in table.tabs.items() if rule.languages]
+            raise SnippetError(f"tab {tab!r} holds no code; choose one of: {', '.join(code_tabs)}")
+        chosen: Language = next(iter(tab_rule.languages)) if language is None else language
+        lang_rule = tab_rule.languages.get(chosen)
+        if lang_rule is None:
+            raise SnippetError(
+                f"the {tab_rule.title} tab has no {chosen!r} snippet; "
+                f"choose one of: {', '.join(tab_rule.languages)}"
+            )
+        reason = missing_values(self.deployment, self.key_display)
+        if reason:
+            raise SnippetError(reason)
+        snippet = self._render(state, tab, chosen, lang_rule, black_cache)
+        if black_cache:
+            state.snippets.put((self.key, tab, language), snippet)
+        return snippet
+
+    def _render(
+        self, state: Renderer, tab: TabId, language: Language, lang_rule: LanguageRule, black_cache: bool
+    ) -> Snippet:
+        situation = self.deployment.situation
+        template = state.table.template(self.profile, situation, tab, language)
+        masked = self.key_display == "masked"
+        skeleton = state.skeleton(template, language, self) if black_cache else None
+        if skeleton is not None:
+            code = skeleton.fill(self.values(reveal_key=False))
+            copy_code = skeleton.fill(self.values(reveal_key=True)) if masked else code
+            packages = skeleton.packages
+        else:
+            # The naive path, and templates that need the values themselves.
+            tmpl = state.env.get_template(template)
+            code = tmpl.render(self.context(reveal_key=False))
+            copy_code = tmpl.render(self.context(reveal_key=True)) if masked else code
+            packages = ()
+            if language == "python":
+                code = format_python_naive(code)
+                copy_code = format_python_naive(copy_code) if masked else code
+                packages = _imported_packages(code)
+
+        requires = [*lang_rule.requires, *packages]
+        env_package = state.table.situations[situation].env_package
+        if lang_rule.with_env_package and self.deployment.env_id and env_package:
+            requires.append(env_package)
+        requires = list(dict.fromkeys(requires))
+        return Snippet(
+            tab=tab,
+            language=language,
+            profile=self.profile,
+            situation=situation,
+            code=code,
+            copy_code=copy_code,
+            filename=lang_rule.filename,
+            install=("pip install " + " ".join(requires)) if requires else lang_rule.install,
+            run=lang_rule.run,
+        )
 
 
 def check_profile(profile: str) -> None:
@@ -289,57 +627,11 @@ def render_snippet(
 ) -> Snippet:
     """Render the snippet of one tab (in one language) for a deployment.
 
-    `black_cache=False` formats the whole text with black on every call: the
-    reference output the cached path must equal, and the benchmark's baseline.
+    `black_cache=False` renders with Jinja and formats the whole text with black
+    on every call: the reference output the default path must equal, and the
+    benchmark's baseline.
     """
-    table = rule_table()
-    check_profile(profile)
-    tab_rule = table.tabs.get(tab)
-    if tab_rule is None or not tab_rule.languages:
-        code_tabs = [t for t, rule in table.tabs.items() if rule.languages]
-        raise SnippetError(f"tab {tab!r} holds no code; choose one of: {', '.join(code_tabs)}")
-    language = language or next(iter(tab_rule.languages))
-    lang_rule = tab_rule.languages.get(language)
-    if lang_rule is None:
-        raise SnippetError(
-            f"the {tab_rule.title} tab has no {language!r} snippet; "
-            f"choose one of: {', '.join(tab_rule.languages)}"
-        )
-    reason = missing_values(deployment, key_display)
-    if reason:
-        raise SnippetError(reason)
-
-    situation = deployment.situation
-    template = table.template(profile, situation, tab, language)
-    common = {
-        "key_display": key_display,
-        "placeholders": placeholders or Placeholders(),
-        "prompt": DEFAULT_PROMPT if prompt is None else prompt,
-    }
-    code = _render_text(
-        template, language, _context(deployment, reveal_key=False, **common), black_cache
+    request = Request(
+        deployment, profile=profile, key_display=key_display, placeholders=placeholders, prompt=prompt
     )
-    copy_code = code
-    if key_display == "masked":
-        copy_code = _render_text(
-            template, language, _context(deployment, reveal_key=True, **common), black_cache
-        )
-
-    requires = list(lang_rule.requires)
-    if language == "python":
-        requires += _imported_packages(code)
-    env_package = table.situations[situation].env_package
-    if lang_rule.with_env_package and deployment.env_id and env_package:
-        requires.append(env_package)
-    requires = list(dict.fromkeys(requires))
-    return Snippet(
-        tab=tab,
-        language=language,
-        profile=profile,
-        situation=situation,
-        code=code,
-        copy_code=copy_code,
-        filename=lang_rule.filename,
-        install=("pip install " + " ".join(requires)) if requires else lang_rule.install,
-        run=lang_rule.run,
-    )
+    return request.snippet(tab, language, black_cache=black_cache)

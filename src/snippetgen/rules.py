@@ -5,11 +5,12 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-import jinja2
-import jinja2.meta
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+if TYPE_CHECKING:
+    import jinja2
 
 Situation = Literal["gym", "recurrent_ppo", "pettingzoo", "llm", "supervised", "latent_ppo"]
 TabId = Literal["chat_playground", "arena_client", "arena_cli", "manual_http"]
@@ -32,7 +33,7 @@ class RuleTableError(Exception):
 
 
 class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class SituationRule(_Row):
@@ -99,6 +100,8 @@ class RuleTable(_Row):
 
 
 def _referenced(env: jinja2.Environment, name: str) -> set[str]:
+    import jinja2.meta
+
     assert env.loader is not None
     source = env.loader.get_source(env, name)[0]
     found = set()
@@ -126,6 +129,8 @@ def check(table: RuleTable, template_dir: Path) -> None:
         problems.append("missing cell: {} / {} / {} / {}".format(*cell))
     for cell in sorted(defined.keys() - expected):
         problems.append("cell the page does not describe: {} / {} / {} / {}".format(*cell))
+
+    import jinja2  # loaded when a table is checked, not on `import snippetgen`
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir))
     on_disk = {

@@ -6,10 +6,18 @@ snippet can build an observation the deployed agent accepts.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .lazy import LazyModule
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    np = LazyModule("numpy")
 
 DTYPES = (
     "float16",
@@ -31,7 +39,7 @@ Bound = float | list
 
 
 class _Space(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Box(_Space):
@@ -43,15 +51,20 @@ class Box(_Space):
 
     @model_validator(mode="after")
     def _bounds_fit_shape(self) -> Box:
+        # Plain Python, so validating a deployment does not import numpy.
         for name in ("low", "high"):
             bound = getattr(self, name)
-            if isinstance(bound, list) and np.shape(bound) != self.shape:
+            if isinstance(bound, list) and _shape(bound, name) != self.shape:
                 raise ValueError(
-                    f"{name} has shape {list(np.shape(bound))}, "
+                    f"{name} has shape {list(_shape(bound, name))}, "
                     f"expected a number or shape {list(self.shape)}"
                 )
-        low, high = self._bound_arrays()
-        if np.any(low > high):
+        lows = _numbers(self.low, "low", -math.inf)
+        highs = _numbers(self.high, "high", math.inf)
+        # A number bounds every element: repeat it to the length of the other bound.
+        size = max(len(lows), len(highs))
+        pairs = zip(lows * (size // len(lows)), highs * (size // len(highs)), strict=True)
+        if any(low > high for low, high in pairs):
             raise ValueError("low must not exceed high")
         return self
 
@@ -62,6 +75,34 @@ class Box(_Space):
             np.broadcast_to(np.asarray(low, dtype=np.float64), self.shape),
             np.broadcast_to(np.asarray(high, dtype=np.float64), self.shape),
         )
+
+
+def _shape(bound: object, name: str) -> tuple[int, ...]:
+    """`np.shape` of a number or of nested lists, which must not be ragged."""
+    if not isinstance(bound, list):
+        return ()
+    inner = {_shape(item, name) for item in bound}
+    if len(inner) > 1:
+        raise ValueError(f"{name} holds lists of different lengths")
+    return (len(bound), *(inner.pop() if inner else ()))
+
+
+def _leaves(bound: object) -> Iterator[Any]:
+    if isinstance(bound, list):
+        for item in bound:
+            yield from _leaves(item)
+    else:
+        yield bound
+
+
+def _numbers(bound: Bound | None, name: str, missing: float) -> list[float]:
+    """The elements of a bound as floats (one for a number)."""
+    if bound is None:
+        return [missing]
+    try:
+        return [float(leaf) for leaf in _leaves(bound)]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or nested lists of numbers") from None
 
 
 class Discrete(_Space):
@@ -80,6 +121,7 @@ class MultiBinary(_Space):
     n: Annotated[int, Field(ge=1)] | tuple[Annotated[int, Field(ge=1)], ...]
 
 
+# DictSpace and TupleSpace name Space before it exists: pydantic resolves it on first use.
 class DictSpace(_Space):
     type: Literal["Dict"]
     spaces: dict[str, Space] = Field(min_length=1)
@@ -94,9 +136,6 @@ Space = Annotated[
     Box | Discrete | MultiDiscrete | MultiBinary | DictSpace | TupleSpace,
     Field(discriminator="type"),
 ]
-
-DictSpace.model_rebuild()
-TupleSpace.model_rebuild()
 
 
 AgentSpaces = Annotated[dict[str, Space], Field(min_length=1)]
