@@ -1,23 +1,26 @@
-"""site_example in a real browser: every tab label shows its code, with a copy button.
+"""site_example in a real browser, as `mkdocs build` and as `zensical build` made it.
 
-Chromium is Debian's (`tests/run.sh` installs it); Playwright drives it through
-`executable_path`, since Playwright's own browser download is not available.
+Every tab label shows its code, with a copy button. Chromium is Debian's
+(`tests/run.sh` installs it); Playwright drives it through `executable_path`,
+since Playwright's own browser download is not available. Pages are served on
+127.0.0.1 and any request for another host is refused and fails the test.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from site_builds import built, zensical_built
+
 ROOT = Path(__file__).parents[1]
+SITE_EXAMPLE = ROOT / "site_example"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -41,28 +44,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    """site_example, built and served on a free 127.0.0.1 port until the module ends."""
-    site = tmp_path_factory.mktemp("browser") / "site"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "-f",
-            str(ROOT / "site_example" / "mkdocs.yml"),
-            "-d",
-            str(site),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+def serve(site: Path):
+    """The built site on a free 127.0.0.1 port until the generator is closed."""
     handler = functools.partial(_QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -73,6 +56,17 @@ def site_url(tmp_path_factory):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def site_url(request, tmp_path_factory):
+    """site_example built by MkDocs (the plugin) or Zensical (the fence), served until the module ends."""
+    into = tmp_path_factory.mktemp(f"browser-{request.param}")
+    if request.param == "mkdocs":
+        site = built(SITE_EXAMPLE / "mkdocs.yml", into / "site")
+    else:
+        site = zensical_built(SITE_EXAMPLE, into)
+    yield from serve(site)
 
 
 @pytest.fixture(scope="module")
@@ -89,10 +83,21 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    refused: list[str] = []
+
+    def local_only(route):
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", local_only)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+    assert refused == [], "the page asked for assets that are not served locally"
 
 
 def top_level_sets(page):

@@ -127,32 +127,43 @@ def parse(body: str) -> tuple[Directive, dict[str, int]]:
     """The directive, and the body line (0-based) of each top-level key."""
     import yaml  # only pages with a block pay for it
 
-    try:
-        node = yaml.compose(body, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
+    def invalid(exc: yaml.YAMLError) -> DirectiveError:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DirectiveError(f"invalid YAML: {problem}", mark.line if mark else None) from None
-    if node is None:
-        raise DirectiveError("empty arena-snippet block; write at least `situation: gym`", 0)
-    if not isinstance(node, yaml.MappingNode):
-        raise DirectiveError(
-            "an arena-snippet block holds `key: value` lines, like `situation: gym`",
-            node.start_mark.line,
-        )
-    lines: dict[str, int] = {}
-    for key, _ in node.value:
-        if not isinstance(key, yaml.ScalarNode):
-            raise DirectiveError("a key must be a plain word, like `situation`", key.start_mark.line)
-        if key.value in lines:
-            raise DirectiveError(f"duplicate key {key.value!r}", key.start_mark.line)
-        lines[key.value] = key.start_mark.line
-    data = yaml.safe_load(body)
+        return DirectiveError(f"invalid YAML: {problem}", mark.line if mark else None)
+
+    # One pass: the node tree gives each key's line, and the same tree becomes the data.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(body)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            raise invalid(exc) from None
+        if node is None:
+            raise DirectiveError("empty arena-snippet block; write at least `situation: gym`", 0)
+        if not isinstance(node, yaml.MappingNode):
+            raise DirectiveError(
+                "an arena-snippet block holds `key: value` lines, like `situation: gym`",
+                node.start_mark.line,
+            )
+        lines: dict[str, int] = {}
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                raise DirectiveError("a key must be a plain word, like `situation`", key.start_mark.line)
+            if key.value in lines:
+                raise DirectiveError(f"duplicate key {key.value!r}", key.start_mark.line)
+            lines[key.value] = key.start_mark.line
+        try:
+            data = loader.construct_document(node)
+        except yaml.YAMLError as exc:
+            raise invalid(exc) from None
+    finally:
+        loader.dispose()
     for key in data:
         if key in _SECRET_KEYS:
             raise DirectiveError(
                 f"{key!r} does not belong in a docs page: pages show placeholders, "
-                "set in mkdocs.yml under the plugin's `placeholders`",
+                "set in the site's options under `placeholders`",
                 lines.get(str(key)),
             )
     try:
