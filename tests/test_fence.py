@@ -122,7 +122,8 @@ def test_fence_html_is_the_plugin_markdown_converted(page):
 
 def test_blocks_without_a_blank_line_between_both_render():
     soup = html_of(block("situation: gym\ntabs: [arena_cli]") + block("situation: llm\ntabs: [arena_cli]"))
-    assert codes(soup) == expected_codes("gym", only=["arena_cli"]) + expected_codes("llm", only=["arena_cli"])
+    expected = expected_codes("gym", only=["arena_cli"]) + expected_codes("llm", only=["arena_cli"])
+    assert codes(soup) == expected
 
 
 def test_tabs_are_numbered_with_the_other_tabs_of_the_page():

@@ -335,9 +335,18 @@ def test_name_and_placeholders_reach_the_code(tmp_path):
     out = site.page(
         "```arena-snippet\nsituation: gym\nname: my-agent\ntabs: [arena_client, manual_http]\n```\n"
     )
-    assert 'DEPLOYMENT_NAME = "my-agent"' in out
-    assert 'API_KEY = "<KEY>"' in out
-    assert 'ENDPOINT = "https://docs.invalid"' in out
+    placeholders = Placeholders(name="my-agent", api_key="<KEY>", endpoint="https://docs.invalid")
+    deployment = directive_module.deployment(directive_module.Directive(situation="gym", name="my-agent"))
+    expected = [
+        render_snippet(
+            deployment, tab, language=language, key_display="placeholders", placeholders=placeholders
+        ).code
+        for tab in ("arena_client", "manual_http")
+        for language in rule_table().tabs[tab].languages
+    ]
+    assert [code for _, code in fenced_blocks(out)] == expected
+    for value in ('"my-agent"', '"<KEY>"', '"https://docs.invalid"'):
+        assert value in out
 
 
 def test_chat_playground_is_text_not_code(tabbed_site):
@@ -587,4 +596,12 @@ def test_indented_block_keeps_its_yaml_nesting(tabbed_site):
             """))
     [(info, code)] = fenced_blocks(out)
     assert info == "python"
-    assert "np.full((3,)" in code or "np.zeros((3,)" in code
+    space = {"type": "Box", "shape": [3]}
+    deployment = directive_module.deployment(
+        directive_module.Directive(situation="gym", observation_space=space)
+    )
+    assert deployment.observation_space is not None
+    expected = render_snippet(
+        deployment, "manual_http", language="python", key_display="placeholders"
+    ).code
+    assert code == expected

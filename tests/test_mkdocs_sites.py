@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import queue
-import re
 import socket
 import subprocess
 import sys
@@ -133,7 +132,7 @@ def test_material_site(tmp_path):
     text = page.get_text()
     assert text.count("arena-snippet") == 1
     assert text.count("situation:") == 1
-    assert 'DEPLOYMENT_NAME = "docs-llm"' in text
+    assert '"docs-llm"' in text
     assert_clean(str(page))
 
 
@@ -275,8 +274,7 @@ def test_site_example_writing_page_keeps_the_literal_block(site_example):
     assert "```arena-snippet" in literal.get_text()
     [tab_set] = tab_sets(page)
     assert labels(tab_set) == titles("gym", ["arena_client", "manual_http"])
-    assert 'DEPLOYMENT_NAME = "lunar-dqn"' in tab_set.get_text()
-    assert re.search(r"np\.(zeros|full)\(\s*\(8,\)", tab_set.get_text())
+    assert '"lunar-dqn"' in tab_set.get_text()
 
 
 def page_html(site: Path, name: str) -> Path:

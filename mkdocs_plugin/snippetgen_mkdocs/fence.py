@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from markdown import Extension
@@ -85,6 +85,7 @@ class SnippetgenExtension(Extension):
 
     def __init__(self, **options: Any) -> None:
         self.options = options
+        self._settings: Settings | None = None
         super().__init__()
 
     def extendMarkdown(self, md: Markdown) -> None:
@@ -93,7 +94,11 @@ class SnippetgenExtension(Extension):
         md.preprocessors.register(_UnclosedFence(md), "snippetgen_unclosed", 26)
 
     def settings(self) -> Settings:
-        return _site_settings(_freeze(self.options))
+        if self._settings is None:
+            from .block import site_settings
+
+            self._settings = site_settings(self.options, f"markdown_extensions {EXTENSION}")
+        return self._settings
 
 
 def makeExtension(**options: Any) -> SnippetgenExtension:
@@ -112,30 +117,6 @@ class _UnclosedFence(Preprocessor):
                     message = f"this {INFO_STRING} block has no closing fence"
                     raise _failure(self.md, message, None, None, unclosed=True)
         return lines
-
-
-def _freeze(value: Any) -> Any:
-    """Options as a hashable value, so each distinct set is checked once per process."""
-    if isinstance(value, dict):
-        return tuple(sorted((key, _freeze(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return ("__list__", *(_freeze(item) for item in value))
-    return value
-
-
-def _thaw(value: Any) -> Any:
-    if isinstance(value, tuple):
-        if value[:1] == ("__list__",):
-            return [_thaw(item) for item in value[1:]]
-        return {key: _thaw(item) for key, item in value}
-    return value
-
-
-@lru_cache(maxsize=16)
-def _site_settings(frozen: Any) -> Settings:
-    from .block import site_settings
-
-    return site_settings(_thaw(frozen), f"markdown_extensions {EXTENSION}")
 
 
 @cache
