@@ -1,23 +1,26 @@
-"""site_example in a real browser: every tab label shows its code, with a copy button.
+"""site_example in a real browser, as `mkdocs build` and as `zensical build` made it.
 
-Chromium is Debian's (`tests/run.sh` installs it); Playwright drives it through
-`executable_path`, since Playwright's own browser download is not available.
+Every tab label shows its code, with a copy button. Chromium is Debian's
+(`tests/run.sh` installs it); Playwright drives it through `executable_path`,
+since Playwright's own browser download is not available. Pages are served on
+127.0.0.1 and any request for another host is refused and fails the test.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from site_builds import built, zensical_built
+
 ROOT = Path(__file__).parents[1]
+SITE_EXAMPLE = ROOT / "site_example"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -41,28 +44,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    """site_example, built and served on a free 127.0.0.1 port until the module ends."""
-    site = tmp_path_factory.mktemp("browser") / "site"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "-f",
-            str(ROOT / "site_example" / "mkdocs.yml"),
-            "-d",
-            str(site),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+def serve(site: Path):
+    """The built site on a free 127.0.0.1 port until the generator is closed."""
     handler = functools.partial(_QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -73,6 +56,17 @@ def site_url(tmp_path_factory):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module", params=["mkdocs", "zensical"])
+def site_url(request, tmp_path_factory):
+    """site_example built by MkDocs (the plugin) or Zensical (the fence), served until the module ends."""
+    into = tmp_path_factory.mktemp(f"browser-{request.param}")
+    if request.param == "mkdocs":
+        site = built(SITE_EXAMPLE / "mkdocs.yml", into / "site")
+    else:
+        site = zensical_built(SITE_EXAMPLE, into)
+    yield from serve(site)
 
 
 @pytest.fixture(scope="module")
@@ -89,10 +83,21 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    refused: list[str] = []
+
+    def local_only(route):
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", local_only)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+    assert refused == [], "the page asked for assets that are not served locally"
 
 
 def top_level_sets(page):
@@ -109,58 +114,76 @@ def top_level_sets(page):
 def children(tab_set):
     labels = tab_set.locator(":scope > .tabbed-labels > label")
     blocks = tab_set.locator(":scope > .tabbed-content > .tabbed-block")
-    assert labels.count() == blocks.count() > 0
-    return [(labels.nth(i), blocks.nth(i)) for i in range(labels.count())]
+    count = labels.count()
+    assert count == blocks.count() > 0
+    return [(labels.nth(i), blocks.nth(i)) for i in range(count)]
 
 
-def assert_code_shown(page, block):
+# What a tab holds, read in one round trip once Playwright has seen it visible.
+TAB_STATE = """(block, selector) => {
+    const code = block.querySelector("pre code");
+    const button = block.querySelector(selector);
+    const target = button && document.querySelector(button.dataset.clipboardTarget);
+    return {
+        nested: block.querySelector(":scope > .tabbed-set") !== null,
+        pre: block.querySelectorAll("pre").length,
+        code: code ? code.innerText : null,
+        codeVisible: code ? code.checkVisibility() : false,
+        copied: target ? target.innerText : null,
+        text: block.innerText,
+    };
+}"""
+
+
+def shown(block) -> dict:
+    expect(block).to_be_visible()
+    return block.evaluate(TAB_STATE, COPY_BUTTON)
+
+
+def assert_code_shown(state: dict):
     """The block's code is visible, and its copy button copies exactly that code."""
-    code = block.locator("pre code").first
-    expect(code).to_be_visible()
-    expect(block.locator(COPY_BUTTON).first).to_be_attached()
-    shown, copied = block.evaluate(
-        """(block, selector) => {
-            const button = block.querySelector(selector);
-            const target = document.querySelector(button.dataset.clipboardTarget);
-            return [block.querySelector("pre code").innerText, target.innerText];
-        }""",
-        COPY_BUTTON,
-    )
-    assert copied.strip() and copied == shown
+    assert state["codeVisible"]
+    copied = state["copied"]
+    assert copied and copied.strip() and copied == state["code"]
     for secret in SECRETS:
         assert secret not in copied
 
 
-def click_through(page, tab_set) -> int:
+def click_through(tab_set) -> int:
     """Click every label of a tab set (and of tab sets nested in it); returns clicks made."""
     clicks = 0
     for label, block in children(tab_set):
         label.click()
         clicks += 1
-        expect(block).to_be_visible()
-        nested = block.locator(":scope > .tabbed-set")
-        if nested.count():
-            for inner_label, inner_block in children(nested.first):
+        state = shown(block)
+        if state["nested"]:
+            for inner_label, inner_block in children(block.locator(":scope > .tabbed-set").first):
                 inner_label.click()
                 clicks += 1
-                expect(inner_block).to_be_visible()
-                assert_code_shown(page, inner_block)
-        elif block.locator("pre code").count():
-            assert_code_shown(page, block)
+                assert_code_shown(shown(inner_block))
+        elif state["pre"]:
+            assert_code_shown(state)
         else:
-            expect(block.get_by_text(CHAT_TEXT)).to_be_visible()
-            assert block.locator("pre").count() == 0
+            assert CHAT_TEXT in state["text"]
     return clicks
+
+
+def wait_for_copy_buttons(page):
+    """The theme adds a copy button to every code block once the page has loaded."""
+    codes = page.locator("article pre > code")
+    assert codes.count() > 0
+    expect(page.locator(f"article {COPY_BUTTON}")).to_have_count(codes.count())
 
 
 def test_every_tab_of_the_invoke_page_shows_code_with_a_copy_button(page, site_url, tmp_path):
     page.goto(site_url)
+    wait_for_copy_buttons(page)
     sets = top_level_sets(page)
     assert len(sets) >= 6
-    clicks = sum(click_through(page, tab_set) for tab_set in sets)
+    clicks = sum(click_through(tab_set) for tab_set in sets)
     assert clicks > len(sets)
     shot = tmp_path / "invoke-an-agent.png"
-    page.screenshot(path=str(shot), full_page=True)
+    page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
 
 
@@ -181,5 +204,5 @@ def test_plain_page_shows_code_without_tabs(page, site_url, tmp_path):
     assert codes.count() > 0
     for i in range(codes.count()):
         expect(codes.nth(i)).to_be_visible()
-    expect(page.locator(f"article {COPY_BUTTON}")).to_have_count(codes.count())
-    page.screenshot(path=str(tmp_path / "plain-output.png"), full_page=True)
+    wait_for_copy_buttons(page)
+    page.screenshot(path=str(tmp_path / "plain-output.png"))

@@ -12,11 +12,14 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
 from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
+
+from block_cases import BAD_BLOCKS
 from snippetgen import Placeholders, Snippet, Tab, render_snippet
 from snippetgen.panel import ChatPlayground
 from snippetgen.rules import TEMPLATE_DIR, rule_table
 from snippetgen_mkdocs import directive as directive_module
 from snippetgen_mkdocs import markdown as md
+from snippetgen_mkdocs.directive import Settings
 
 MATERIAL_EXTENSIONS = [
     "admonition",
@@ -111,14 +114,18 @@ HAND_MADE_TABS = [
     ),
 ]
 
-CHAT_TEXT = """\
-The playground posts each turn to the generate path with the deployment API key.
-
-- Generate URL: `YOUR_ENDPOINT/generate`, header `Authorization: Bearer YOUR_API_KEY`
-- Conversation: one line per turn, starting `User:` or `Assistant:`, ending with `Assistant:` for the model to continue; sent as the single prompt
-- Completion: `results[0].completion`, the first result row
-- Params: `{"max_new_tokens": 100, "temperature": 0.7, "top_p": 0.9, "do_sample": true}`
-"""
+CHAT_TEXT = "\n".join(
+    [
+        "The playground posts each turn to the generate path with the deployment API key.",
+        "",
+        "- Generate URL: `YOUR_ENDPOINT/generate`, header `Authorization: Bearer YOUR_API_KEY`",
+        "- Conversation: one line per turn, starting `User:` or `Assistant:`, ending with "
+        "`Assistant:` for the model to continue; sent as the single prompt",
+        "- Completion: `results[0].completion`, the first result row",
+        '- Params: `{"max_new_tokens": 100, "temperature": 0.7, "top_p": 0.9, "do_sample": true}`',
+        "",
+    ]
+)
 
 
 # ---------------------------------------------------------------- the rewrite, as Markdown
@@ -181,11 +188,11 @@ def test_plain_markdown_is_exactly_as_expected():
         #### Chat playground
 
         """) + CHAT_TEXT + "\n"
-    assert "\n".join(md.plain(HAND_MADE_TABS, heading_level=4, fenced=True)) + "\n" == expected
+    assert "\n".join(md.plain(HAND_MADE_TABS, heading_level=4)) + "\n" == expected
 
 
 def test_plain_markdown_indents_code_when_fences_cannot_nest():
-    lines = md.plain(HAND_MADE_TABS[:1], heading_level=2, fenced=False)
+    lines = md.plain(HAND_MADE_TABS[:1], heading_level=2, code=md.indented_code)
     assert lines == ["## Arena client", "", "Install: `pip install x`", "", '    print("```")', ""]
 
 
@@ -328,9 +335,18 @@ def test_name_and_placeholders_reach_the_code(tmp_path):
     out = site.page(
         "```arena-snippet\nsituation: gym\nname: my-agent\ntabs: [arena_client, manual_http]\n```\n"
     )
-    assert 'DEPLOYMENT_NAME = "my-agent"' in out
-    assert 'API_KEY = "<KEY>"' in out
-    assert 'ENDPOINT = "https://docs.invalid"' in out
+    placeholders = Placeholders(name="my-agent", api_key="<KEY>", endpoint="https://docs.invalid")
+    deployment = directive_module.deployment(directive_module.Directive(situation="gym", name="my-agent"))
+    expected = [
+        render_snippet(
+            deployment, tab, language=language, key_display="placeholders", placeholders=placeholders
+        ).code
+        for tab in ("arena_client", "manual_http")
+        for language in rule_table().tabs[tab].languages
+    ]
+    assert [code for _, code in fenced_blocks(out)] == expected
+    for value in ('"my-agent"', '"<KEY>"', '"https://docs.invalid"'):
+        assert value in out
 
 
 def test_chat_playground_is_text_not_code(tabbed_site):
@@ -359,28 +375,6 @@ def warnings_of(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-BAD_BLOCKS = [
-    ("situation: [gym\ntabs: x", "invalid YAML"),
-    ("situation: gym\nsecret_sauce: 1", "unknown key 'secret_sauce'"),
-    ("situation: gymm", "unknown situation 'gymm'; choose one of: gym"),
-    ("situation: gym\nlanguages: [cobol]", "unknown language 'cobol'"),
-    ("situation: gym\nprofile: nope", "unknown profile 'nope'"),
-    ("situation: gym\nname: no", "name: Input should be a valid string (quote the value in YAML)"),
-    ("situation: gym\napi_key: abc", "'api_key' does not belong in a docs page"),
-    (
-        "situation: gym\nobservation_space: {type: Discrete}",
-        "observation_space.Discrete.n: Field required",
-    ),
-    ("", "empty arena-snippet block"),
-    ("- gym", "holds `key: value` lines"),
-    ("tabs: [arena_cli]", "say which snippets"),
-    ("situation: gym\nsituation: llm", "duplicate key 'situation'"),
-    ("? [a, b]\n: c", "a key must be a plain word"),
-    ("situation: gym\ntabs: [chat_playground]", "tab 'chat_playground' is not shown for situation 'gym'"),
-    ("situation: gym\ntabs: arena_cli\nlanguages: curl", "tab 'arena_cli' has no snippet in curl"),
-    ("situation: gym\nalgorithm: PPO", "give either `situation:` or `algorithm:` + `env_type:`"),
-    ("algorithm: PPO\nenv_type: atari", "env_type: Input should be"),
-]
 
 
 @pytest.mark.parametrize(("body", "expected"), BAD_BLOCKS)
@@ -463,7 +457,8 @@ def test_identical_blocks_render_once_per_build(tabbed_site, monkeypatch):
 
 def test_serve_watches_the_templates(tabbed_site):
     class Server:
-        watched: list[str] = []
+        def __init__(self):
+            self.watched: list[str] = []
 
         def watch(self, path):
             self.watched.append(path)
@@ -485,13 +480,54 @@ def test_serve_rebuild_reloads_the_rule_table(tabbed_site):
 
 
 def test_config_defaults(tmp_path):
-    plugin = load_config(config_file=str(write_site(tmp_path))).plugins["snippetgen"]
-    assert plugin.config.profile == "documented"
-    assert plugin.config.tabs == []
-    assert plugin.config.on_error == "warn"
-    assert plugin.config.style == "auto"
-    assert dict(plugin.config.placeholders) == Placeholders().model_dump()
-    assert dict(plugin.config.placeholders)["name"] == "YOUR_DEPLOYMENT_NAME"
+    site = Site(tmp_path)
+    assert site.plugin.config.on_error == "warn"
+    assert site.plugin.settings == Settings()
+    assert site.plugin.settings.profile == "documented"
+    assert site.plugin.settings.tabs == ()
+    assert site.plugin.settings.style == "auto"
+    assert site.plugin.settings.heading_level == 4
+    assert site.plugin.settings.placeholders == Placeholders()
+    assert site.plugin.settings.placeholders.name == "YOUR_DEPLOYMENT_NAME"
+
+
+FENCE_OPTIONS = {
+    "profile": "agilerl-arena-1",
+    "tabs": ["arena_cli"],
+    "placeholders": {"name": "from-the-fence", "endpoint": "https://fence.invalid"},
+}
+
+
+def test_options_of_the_fence_extension_are_the_plugins_defaults(tmp_path):
+    site = Site(tmp_path, extensions=[{"snippetgen_mkdocs.fence": FENCE_OPTIONS}])
+    settings = site.plugin.settings
+    assert settings.profile == "agilerl-arena-1"
+    assert settings.tabs == ("arena_cli",)
+    assert settings.placeholders == Placeholders(name="from-the-fence", endpoint="https://fence.invalid")
+    out = site.page("```arena-snippet\nsituation: gym\n```\n")
+    assert "#### Arena CLI" in out and "#### Arena client" not in out
+    assert "from-the-fence" in out
+
+
+def test_plugin_options_override_the_fence_extension_field_by_field(tmp_path):
+    site = Site(
+        tmp_path,
+        {"profile": "documented", "placeholders": {"name": "from-the-plugin"}},
+        extensions=[{"snippetgen_mkdocs.fence": FENCE_OPTIONS}],
+    )
+    settings = site.plugin.settings
+    assert settings.profile == "documented"
+    assert settings.tabs == ("arena_cli",)
+    assert settings.placeholders == Placeholders(name="from-the-plugin", endpoint="https://fence.invalid")
+
+
+def test_a_bad_fence_option_stops_the_plugin_naming_it(tmp_path):
+    with pytest.raises(PluginError) as raised:
+        Site(tmp_path, extensions=[{"snippetgen_mkdocs.fence": {"profile": "nope", "colour": 1}}])
+    message = str(raised.value)
+    assert message.startswith("markdown_extensions snippetgen_mkdocs.fence: ")
+    assert "profile: unknown profile 'nope'" in message and "unknown key 'colour'" in message
+    assert "\n" not in message
 
 
 def test_config_accepts_rule_table_ids(tmp_path):
@@ -535,7 +571,7 @@ def test_config_warnings(tmp_path, caplog, options, expected):
 
 
 def test_tabbed_style_needs_the_extensions(tmp_path):
-    with pytest.raises(PluginError, match="needs markdown_extensions pymdownx.tabbed"):
+    with pytest.raises(PluginError, match=r"needs markdown_extensions pymdownx\.tabbed"):
         Site(tmp_path, {"style": "tabbed"})
 
 
@@ -560,4 +596,12 @@ def test_indented_block_keeps_its_yaml_nesting(tabbed_site):
             """))
     [(info, code)] = fenced_blocks(out)
     assert info == "python"
-    assert "np.full((3,)" in code or "np.zeros((3,)" in code
+    space = {"type": "Box", "shape": [3]}
+    deployment = directive_module.deployment(
+        directive_module.Directive(situation="gym", observation_space=space)
+    )
+    assert deployment.observation_space is not None
+    expected = render_snippet(
+        deployment, "manual_http", language="python", key_display="placeholders"
+    ).code
+    assert code == expected

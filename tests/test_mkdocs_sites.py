@@ -1,10 +1,12 @@
-"""Whole sites built with `mkdocs build --strict`, their HTML read back with BeautifulSoup."""
+"""Whole sites built with `mkdocs build --strict` and `zensical build`, their HTML read back.
+
+Each site is built once per module (per xdist worker), into temporary directories.
+"""
 
 from __future__ import annotations
 
 import os
 import queue
-import re
 import socket
 import subprocess
 import sys
@@ -16,7 +18,11 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+
+from block_cases import BAD_BLOCKS
+from site_builds import built, copied, mkdocs_build, zensical_build, zensical_built
 from snippetgen.rules import TEMPLATE_DIR, rule_table
+from snippetgen_mkdocs.directive import Settings, deployment, parse, render_located
 from snippetgen_mkdocs.markdown import find_blocks, language_label
 
 ROOT = Path(__file__).parents[1]
@@ -24,26 +30,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "mkdocs"
 SITE_EXAMPLE = ROOT / "site_example"
 SECRETS = ("example-key", "arena.example.com")
 CODE_LANGUAGES = {"language-python", "language-bash", "language-javascript"}
-
-
-def mkdocs_build(config: Path, site_dir: Path, *, strict: bool = True, env=None):
-    """`mkdocs build` as a user runs it; returns the finished process (text, both streams)."""
-    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config), "-d", str(site_dir)]
-    return subprocess.run(
-        command + (["--strict"] if strict else []),
-        capture_output=True,
-        text=True,
-        cwd=config.parent,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
-        timeout=300,
-    )
-
-
-def built(config: Path, site_dir: Path) -> Path:
-    result = mkdocs_build(config, site_dir)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return site_dir
 
 
 def article(path: Path) -> BeautifulSoup:
@@ -146,7 +132,7 @@ def test_material_site(tmp_path):
     text = page.get_text()
     assert text.count("arena-snippet") == 1
     assert text.count("situation:") == 1
-    assert 'DEPLOYMENT_NAME = "docs-llm"' in text
+    assert '"docs-llm"' in text
     assert_clean(str(page))
 
 
@@ -229,8 +215,19 @@ def test_on_error_fail_stops_the_build_without_a_traceback(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def site_example(tmp_path_factory) -> Path:
+def mkdocs_example(tmp_path_factory) -> Path:
     return built(SITE_EXAMPLE / "mkdocs.yml", tmp_path_factory.mktemp("site_example") / "site")
+
+
+@pytest.fixture(scope="module")
+def zensical_example(tmp_path_factory) -> Path:
+    return zensical_built(SITE_EXAMPLE, tmp_path_factory.mktemp("site_example_zensical"))
+
+
+@pytest.fixture(params=["mkdocs", "zensical"])
+def site_example(request) -> Path:
+    """site_example as `mkdocs build` (the plugin) and as `zensical build` (the fence) made it."""
+    return request.getfixturevalue(f"{request.param}_example")
 
 
 def directives(page: Path) -> list:
@@ -259,7 +256,7 @@ def test_site_example_invoke_page_follows_the_reference(site_example):
     # The six situations, each with its whole panel under its own heading.
     for situation, rule in rule_table().situations.items():
         h3 = next(h for h in page.select("h3") if heading(h) == rule.title)
-        assert_tab_set(h3.find_next_sibling("div", class_="tabbed-set"), titles(situation))
+        assert_tab_set(h3.find_next("div", class_="tabbed-set"), titles(situation))
     assert_clean(str(page))
 
 
@@ -277,8 +274,128 @@ def test_site_example_writing_page_keeps_the_literal_block(site_example):
     assert "```arena-snippet" in literal.get_text()
     [tab_set] = tab_sets(page)
     assert labels(tab_set) == titles("gym", ["arena_client", "manual_http"])
-    assert 'DEPLOYMENT_NAME = "lunar-dqn"' in tab_set.get_text()
-    assert re.search(r"np\.(zeros|full)\(\s*\(8,\)", tab_set.get_text())
+    assert '"lunar-dqn"' in tab_set.get_text()
+
+
+def page_html(site: Path, name: str) -> Path:
+    return site / "index.html" if name == "index" else site / name / "index.html"
+
+
+def snippet_codes(page) -> list[str]:
+    """The code of every code block in page order, but a Markdown block shown as text."""
+    return [
+        code.get_text().rstrip("\n")
+        for code in page.select("pre code")
+        if code.find_parent(class_="language-markdown") is None
+    ]
+
+
+def expected_codes(source: Path, settings: Settings | None = None) -> list[str]:
+    """What the page's blocks hold, rendered now through the public render."""
+    codes = []
+    for block in directives(source):
+        _, tabs = render_located(block.body, settings or Settings())
+        codes += [snippet.code.rstrip("\n") for tab in tabs for snippet in tab.snippets]
+    return codes
+
+
+def shape(page) -> list[tuple[str, str]]:
+    """Tab labels (outer and inner) and plain-style headings, in page order."""
+    return [(el.name, heading(el)) for el in page.select(".tabbed-labels > label, h4, h5")]
+
+
+EXAMPLE_PAGES = ["index", "plain-output", "writing-snippets"]
+
+
+@pytest.mark.parametrize("name", EXAMPLE_PAGES)
+def test_mkdocs_and_zensical_builds_carry_the_same_snippets(mkdocs_example, zensical_example, name):
+    by_mkdocs = article(page_html(mkdocs_example, name))
+    by_zensical = article(page_html(zensical_example, name))
+    # site_example sets the built-in defaults as its options.
+    expected = expected_codes(SITE_EXAMPLE / "docs" / f"{name}.md")
+    assert expected
+    assert snippet_codes(by_mkdocs) == expected
+    assert snippet_codes(by_zensical) == expected
+    assert shape(by_zensical) == shape(by_mkdocs)
+    highlight = [div["class"] for div in by_mkdocs.select("div.highlight")]
+    assert [div["class"] for div in by_zensical.select("div.highlight")] == highlight
+
+
+# ---------------------------------------------------------------- the custom fence
+
+
+@pytest.fixture(scope="module")
+def fence_sites(tmp_path_factory) -> dict[str, Path]:
+    """The README's fence set-up alone, built by MkDocs and by Zensical (mkdocs.yml and zensical.toml)."""
+    into = tmp_path_factory.mktemp("fence")
+    return {
+        "mkdocs": built(FIXTURES / "fence" / "mkdocs.yml", into / "mkdocs-site"),
+        "zensical": zensical_built(FIXTURES / "fence", into / "yml"),
+        "zensical.toml": zensical_built(FIXTURES / "fence", into / "toml", "zensical.toml"),
+    }
+
+
+def test_the_fence_alone_renders_every_situation_under_both_tools(fence_sites):
+    source = FIXTURES / "fence" / "docs" / "index.md"
+    found = directives(source)
+    assert {deployment(parse(b.body)[0]).situation for b in found} == set(rule_table().situations)
+    expected = expected_codes(source)
+    shapes = {}
+    for tool, site in fence_sites.items():
+        page = article(site / "index.html")
+        assert snippet_codes(page) == expected, tool
+        assert "arena-snippet" not in page.get_text() and "situation:" not in page.get_text(), tool
+        sets = tab_sets(page)
+        assert len(sets) == len(found), tool
+        for tab_set, block in zip(sets, found, strict=True):
+            directive, tabs = render_located(block.body, Settings())
+            assert_tab_set(tab_set, [tab.title for tab in tabs], languages=directive.languages)
+        shapes[tool] = shape(page)
+        assert_clean(str(page))
+    assert shapes["zensical"] == shapes["mkdocs"] == shapes["zensical.toml"]
+
+
+def error_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if "snippetgen" in line]
+
+
+def test_a_bad_block_fails_the_zensical_build_with_one_line(tmp_path):
+    project = copied(FIXTURES / "fence-broken", tmp_path)
+    result = zensical_build(project)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    [(line, text)] = expected_warnings(project / "docs" / "page.md")
+    [error] = error_lines(result.stdout + result.stderr)
+    assert error.startswith(f"Error: snippetgen: docs/page.md:{line}: {text}: ")
+    assert not (project / "site" / "page" / "index.html").exists()
+
+
+def test_a_bad_block_fails_the_mkdocs_build_with_one_line(tmp_path):
+    config = FIXTURES / "fence-broken" / "mkdocs.yml"
+    result = mkdocs_build(config, tmp_path / "site", strict=False)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    [(line, text)] = expected_warnings(FIXTURES / "fence-broken" / "docs" / "page.md")
+    [error] = error_lines(result.stderr)
+    assert error.startswith(f"ERROR   -  snippetgen: docs/page.md:{line}: {text}: ")
+
+
+ZENSICAL_BAD_BLOCKS = [case for case in BAD_BLOCKS if case[0]][:6]
+
+
+@pytest.mark.parametrize(("body", "expected"), ZENSICAL_BAD_BLOCKS)
+def test_zensical_names_the_field_of_each_bad_block(tmp_path, body, expected):
+    project = copied(FIXTURES / "fence-broken", tmp_path)
+    page = "# Page\n\nText.\n\n```arena-snippet\n" + body + "\n```\n"
+    (project / "docs" / "page.md").write_text(page, encoding="utf-8")
+    result = zensical_build(project)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stdout + result.stderr
+    [error] = error_lines(result.stdout + result.stderr)
+    assert error.startswith("Error: snippetgen: docs/page.md:")
+    assert expected in error
+    line = int(error.split(":")[3])
+    assert 6 <= line <= 6 + body.count("\n")
 
 
 # ---------------------------------------------------------------- packaging

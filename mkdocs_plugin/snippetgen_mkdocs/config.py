@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 
-from snippetgen import Placeholders
 from snippetgen.rules import RuleTableError, rule_table
 
-STYLES = ("auto", "tabbed", "plain")
+from .markdown import HEADING_LEVELS, STYLES
+
 ON_ERROR = ("warn", "fail")
 
 
@@ -28,11 +29,11 @@ class RuleChoice(c.BaseConfigOption[str]):
             known = list(self.ids())
         except RuleTableError as exc:
             raise c.ValidationError(str(exc)) from None
-        if value not in known:
+        if not isinstance(value, str) or value not in known:
             raise c.ValidationError(
                 f"unknown {self.what} {value!r}; choose one of: {', '.join(known)}"
             )
-        return value  # type: ignore[return-value]
+        return value
 
 
 def profile_ids() -> list[str]:
@@ -43,26 +44,39 @@ def tab_ids() -> list[str]:
     return list(rule_table().tabs)
 
 
-def _default(field: str) -> str:
-    return Placeholders.model_fields[field].default
-
-
 class PlaceholdersConfig(base.Config):
-    """What docs show instead of a deployment's real values."""
+    """What docs show instead of a deployment's real values; unset: the fence options', else the built-ins."""
 
-    name = c.Type(str, default=_default("name"))
-    api_key = c.Type(str, default=_default("api_key"))
-    endpoint = c.Type(str, default=_default("endpoint"))
-    obs = c.Type(str, default=_default("obs"))
+    name = c.Optional(c.Type(str))
+    api_key = c.Optional(c.Type(str))
+    endpoint = c.Optional(c.Type(str))
+    obs = c.Optional(c.Type(str))
 
 
 class SnippetgenConfig(base.Config):
-    """`plugins: - snippetgen: {...}` in mkdocs.yml."""
+    """`plugins: - snippetgen: {...}` in mkdocs.yml.
 
-    profile = RuleChoice("profile", profile_ids, default="documented")
+    An option left out falls back to the same option of the `snippetgen_mkdocs.fence`
+    Markdown extension when it is listed, so a site sets them once for both
+    MkDocs and Zensical, and then to the built-in default.
+    """
+
+    profile = c.Optional(RuleChoice("profile", profile_ids))
     # Empty: every tab the situation has, in the page's order.
-    tabs = c.ListOfItems(RuleChoice("tab", tab_ids), default=[])
+    tabs = c.Optional(c.ListOfItems(RuleChoice("tab", tab_ids)))
     placeholders = c.SubConfig(PlaceholdersConfig)
     on_error = c.Choice(ON_ERROR, default="warn")
-    style = c.Choice(STYLES, default="auto")
-    heading_level = c.Choice((1, 2, 3, 4, 5, 6), default=4)
+    style = c.Optional(c.Choice(STYLES))
+    heading_level = c.Optional(c.Choice(HEADING_LEVELS))
+
+    def given(self) -> dict[str, Any]:
+        """The site-wide options set here (placeholders field by field), without on_error."""
+        options: dict[str, Any] = {
+            key: self[key]
+            for key in ("profile", "tabs", "style", "heading_level")
+            if self[key] is not None
+        }
+        placeholders = {k: v for k, v in dict(self.placeholders).items() if v is not None}
+        if placeholders:
+            options["placeholders"] = placeholders
+        return options

@@ -6,11 +6,11 @@ point, in placeholder mode: a docs directive never holds a real key or endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from dataclasses import field as dataclass_field
+from typing import TYPE_CHECKING, Any, cast
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from snippetgen import (
@@ -24,6 +24,13 @@ from snippetgen import (
 )
 from snippetgen.examples import example
 from snippetgen.rules import rule_table
+
+from .markdown import Style
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+    from snippetgen.rules import Situation
 
 # Facts about the environment travel together: a directive that names any of
 # them replaces the built-in example's set, so a CartPole space never ends up
@@ -60,7 +67,7 @@ class Directive(BaseModel):
     tabs: tuple[str, ...] | None = None
     languages: tuple[str, ...] | None = None
     profile: str | None = None
-    style: Literal["auto", "tabbed", "plain"] | None = None
+    style: Style | None = None
     name: str | None = None
     env_id: str | None = None
     observation_space: dict | None = None
@@ -77,25 +84,25 @@ class Directive(BaseModel):
     @field_validator("situation")
     @classmethod
     def _situation(cls, value):
-        return _known("situation", value, rule_table().situations)
+        return known_id("situation", value, rule_table().situations)
 
     @field_validator("profile")
     @classmethod
     def _profile(cls, value):
-        return _known("profile", value, rule_table().profiles)
+        return known_id("profile", value, rule_table().profiles)
 
     @field_validator("tabs")
     @classmethod
     def _tabs(cls, value):
         for tab in value or ():
-            _known("tab", tab, rule_table().tabs)
+            known_id("tab", tab, rule_table().tabs)
         return value
 
     @field_validator("languages")
     @classmethod
     def _languages(cls, value):
         for language in value or ():
-            _known("language", language, all_languages())
+            known_id("language", language, all_languages())
         return value
 
 
@@ -107,7 +114,7 @@ def all_languages() -> list[str]:
     return list(seen)
 
 
-def _known(what: str, value, known) -> str:
+def known_id(what: str, value, known) -> str:
     if value is not None and value not in known:
         raise ValueError(f"unknown {what} {value!r}; choose one of: {', '.join(known)}")
     return value
@@ -118,43 +125,57 @@ def _known(what: str, value, known) -> str:
 
 def parse(body: str) -> tuple[Directive, dict[str, int]]:
     """The directive, and the body line (0-based) of each top-level key."""
-    try:
-        node = yaml.compose(body, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
+    import yaml  # only pages with a block pay for it
+
+    def invalid(exc: yaml.YAMLError) -> DirectiveError:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DirectiveError(f"invalid YAML: {problem}", mark.line if mark else None) from None
-    if node is None:
-        raise DirectiveError("empty arena-snippet block; write at least `situation: gym`", 0)
-    if not isinstance(node, yaml.MappingNode):
-        raise DirectiveError(
-            "an arena-snippet block holds `key: value` lines, like `situation: gym`",
-            node.start_mark.line,
-        )
-    lines: dict[str, int] = {}
-    for key, _ in node.value:
-        if not isinstance(key, yaml.ScalarNode):
-            raise DirectiveError("a key must be a plain word, like `situation`", key.start_mark.line)
-        if key.value in lines:
-            raise DirectiveError(f"duplicate key {key.value!r}", key.start_mark.line)
-        lines[key.value] = key.start_mark.line
-    data = yaml.safe_load(body)
+        return DirectiveError(f"invalid YAML: {problem}", mark.line if mark else None)
+
+    # One pass: the node tree gives each key's line, and the same tree becomes the data.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(body)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            raise invalid(exc) from None
+        if node is None:
+            raise DirectiveError("empty arena-snippet block; write at least `situation: gym`", 0)
+        if not isinstance(node, yaml.MappingNode):
+            raise DirectiveError(
+                "an arena-snippet block holds `key: value` lines, like `situation: gym`",
+                node.start_mark.line,
+            )
+        lines: dict[str, int] = {}
+        for key, _ in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                raise DirectiveError("a key must be a plain word, like `situation`", key.start_mark.line)
+            if key.value in lines:
+                raise DirectiveError(f"duplicate key {key.value!r}", key.start_mark.line)
+            lines[key.value] = key.start_mark.line
+        try:
+            data = loader.construct_document(node)
+        except yaml.YAMLError as exc:
+            raise invalid(exc) from None
+    finally:
+        loader.dispose()
     for key in data:
         if key in _SECRET_KEYS:
             raise DirectiveError(
                 f"{key!r} does not belong in a docs page: pages show placeholders, "
-                "set in mkdocs.yml under the plugin's `placeholders`",
+                "set in the site's options under `placeholders`",
                 lines.get(str(key)),
             )
     try:
         return Directive.model_validate(data), lines
     except ValidationError as exc:
-        raise _located(exc, lines, known=list(Directive.model_fields)) from None
+        raise located(exc, lines, known=list(Directive.model_fields)) from None
 
 
-def _located(exc: ValidationError, lines: dict[str, int], known: list[str]) -> DirectiveError:
+def located(exc: ValidationError, lines: dict[str, int], known: list[str]) -> DirectiveError:
     """One line per problem, naming the field; located at the first field's key."""
-    problems, first = [], None
+    problems: list[str] = []
+    first: int | None = None
     for error in _closest_branch(exc.errors(include_url=False, include_input=False)):
         # Union members show up in loc as `tagged-union[...]`: noise to a docs writer.
         loc = [str(part) for part in error["loc"] if "[" not in str(part)]
@@ -162,7 +183,10 @@ def _located(exc: ValidationError, lines: dict[str, int], known: list[str]) -> D
         if first is None and field in lines:
             first = lines[field]
         if error["type"] == "extra_forbidden":
-            problems.append(f"unknown key {field!r}; known keys: {', '.join(known)}")
+            if len(loc) > 1:
+                problems.append(f"{'.'.join(loc[:-1])}: unknown key {loc[-1]!r}")
+            else:
+                problems.append(f"unknown key {field!r}; known keys: {', '.join(known)}")
             continue
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "string_type":
@@ -178,9 +202,9 @@ def _located(exc: ValidationError, lines: dict[str, int], known: list[str]) -> D
     return DirectiveError("; ".join(problems), first)
 
 
-def _closest_branch(errors: list[dict]) -> list[dict]:
+def _closest_branch(errors: Sequence[ErrorDetails]) -> list[ErrorDetails]:
     """Of a union's failed members, keep the one that got furthest into the value."""
-    branches: dict[tuple, list[dict]] = {}
+    branches: dict[tuple, list[ErrorDetails]] = {}
     for error in errors:
         loc = [str(part) for part in error["loc"]]
         branch = loc[1] if len(loc) > 1 and "[" in loc[1] else None
@@ -204,11 +228,14 @@ def _closest_branch(errors: list[dict]) -> list[dict]:
 
 @dataclass(frozen=True)
 class Settings:
-    """Plugin-wide defaults a directive can override."""
+    """Site-wide defaults a directive can override (plugin options or fence options)."""
 
-    profile: str
-    tabs: tuple[str, ...]
-    placeholders: Placeholders
+    profile: str = "documented"
+    # Empty: every tab the situation has.
+    tabs: tuple[str, ...] = ()
+    placeholders: Placeholders = dataclass_field(default_factory=Placeholders)
+    style: Style = "auto"
+    heading_level: int = 4
 
 
 def deployment(directive: Directive) -> Deployment:
@@ -217,7 +244,7 @@ def deployment(directive: Directive) -> Deployment:
         raise DirectiveError(
             "give either `situation:` or `algorithm:` + `env_type:`, not both", key="situation"
         )
-    overrides: dict = {"endpoint": None, "api_key": None}
+    overrides: dict[str, Any] = {"endpoint": None, "api_key": None}
     if directive.name is not None:
         overrides["name"] = directive.name
     given = directive.model_fields_set
@@ -225,8 +252,9 @@ def deployment(directive: Directive) -> Deployment:
         for field in ENV_FIELDS:
             value = getattr(directive, field)
             overrides[field] = Deployment.model_fields[field].default if value is None else value
+    situation: Situation
     if directive.situation:
-        situation = directive.situation
+        situation = cast("Situation", directive.situation)  # checked by the model
     elif directive.algorithm and directive.env_type:
         overrides["algorithm"] = directive.algorithm
         overrides["env_type"] = directive.env_type
@@ -236,9 +264,9 @@ def deployment(directive: Directive) -> Deployment:
     return example(situation, **overrides)
 
 
-def _classified(algorithm: str, env_type: str) -> str:
+def _classified(algorithm: str, env_type: str) -> Situation:
     # A bare deployment just to classify: Deployment validates env_type and the pair.
-    return Deployment(name="x", algorithm=algorithm, env_type=env_type).situation
+    return Deployment(name="x", algorithm=algorithm, env_type=cast(Any, env_type)).situation
 
 
 def render(directive: Directive, settings: Settings) -> list[Tab]:
@@ -258,7 +286,7 @@ def render(directive: Directive, settings: Settings) -> list[Tab]:
 def _select(directive: Directive, settings: Settings, tabs: list[Tab], situation: str) -> list[Tab]:
     have = {tab.id: tab for tab in tabs}
     explicit = directive.tabs is not None
-    wanted = directive.tabs if explicit else settings.tabs or tuple(have)
+    wanted = directive.tabs if directive.tabs is not None else settings.tabs or tuple(have)
     if explicit:
         for tab_id in wanted:
             if tab_id not in have:
@@ -315,7 +343,7 @@ def render_located(
             exc.body_line = lines.get(exc.key) if exc.key else None
         raise
     except ValidationError as exc:
-        raise _located(exc, lines, known=list(Directive.model_fields)) from None
+        raise located(exc, lines, known=list(Directive.model_fields)) from None
     except (ClassificationError, SnippetError, RuleTableError) as exc:
         raise DirectiveError(str(exc), _line_of(lines, "algorithm", "situation")) from None
 

@@ -1,7 +1,9 @@
 """Finding `arena-snippet` fences in a page, and writing tabs back as Markdown.
 
 The scanner knows just enough Markdown to skip other fenced blocks, so a
-directive shown inside a longer fence (as in a how-to page) stays text.
+directive shown inside a longer fence (as in a how-to page) stays text. The
+writers are shared by the plugin and the fence; each passes how a snippet's
+code becomes lines (a fenced block, an indented block, or already-built HTML).
 """
 
 from __future__ import annotations
@@ -12,13 +14,19 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Literal, get_args
 
-from pygments.lexers import get_lexer_for_filename
-from pygments.util import ClassNotFound
-
-from snippetgen import Snippet, Tab
+if TYPE_CHECKING:
+    from snippetgen import Snippet, Tab
 
 INFO_STRING = "arena-snippet"
+
+# How a block is written: content tabs, headings and code blocks, or tabs when the site can.
+Style = Literal["auto", "tabbed", "plain"]
+STYLES: tuple[Style, ...] = get_args(Style)
+HEADING_LEVELS = (1, 2, 3, 4, 5, 6)
+
+CodeWriter = Callable[["Snippet"], list[str]]
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 
@@ -120,6 +128,9 @@ def fence_tag(snippet: Snippet) -> str:
 @lru_cache(maxsize=64)
 def _lexer_alias(filename: str) -> str | None:
     # Pygments scans every lexer per lookup: a few ms, paid once per file name.
+    from pygments.lexers import get_lexer_for_filename
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_for_filename(filename).aliases[0]
     except ClassNotFound:
@@ -130,15 +141,21 @@ def language_label(language: str) -> str:
     return _LANGUAGE_LABELS.get(language, language)
 
 
-def code_block(snippet: Snippet, *, fenced: bool = True) -> list[str]:
-    """The snippet as a code block; the fence outruns any backtick run in the code."""
-    code = snippet.code.rstrip("\n").split("\n")
-    if not fenced:
-        # Plain Python-Markdown reads fences at the top level only; nested, indent instead.
-        return _indent(code)
+def code_text(snippet: Snippet) -> str:
+    """The code as a code block holds it: no trailing newline."""
+    return snippet.code.rstrip("\n")
+
+
+def code_block(snippet: Snippet) -> list[str]:
+    """The snippet as a fenced code block; the fence outruns any backtick run in the code."""
     longest = max((len(run) for run in re.findall(r"`+", snippet.code)), default=0)
     fence = "`" * max(3, longest + 1)
-    return [fence + fence_tag(snippet), *code, fence]
+    return [fence + fence_tag(snippet), *code_text(snippet).split("\n"), fence]
+
+
+def indented_code(snippet: Snippet) -> list[str]:
+    """The snippet as an indented code block: plain Python-Markdown reads fences at the top level only."""
+    return _indent(code_text(snippet).split("\n"))
 
 
 def inline_code(text: str) -> str:
@@ -184,29 +201,29 @@ def _tab_label(title: str) -> str:
     return '"' + title.replace('"', "&quot;") + '"'
 
 
-def tabbed(tabs: list[Tab]) -> list[str]:
+def tabbed(tabs: list[Tab], code: CodeWriter = code_block) -> list[str]:
     """Material content tabs (pymdownx.tabbed); several languages nest as inner tabs."""
     out: list[str] = []
     for i, tab in enumerate(tabs):
         # `===!` starts a new tab set, so two directives in a row never merge.
         out += [f"==={'!' if i == 0 else ''} {_tab_label(tab.title)}", ""]
-        out += _indent(_tabbed_body(tab))
+        out += _indent(_tabbed_body(tab, code))
     return out
 
 
-def _tabbed_body(tab: Tab) -> list[str]:
+def _tabbed_body(tab: Tab, code: CodeWriter) -> list[str]:
     if not tab.snippets:
         return chat_settings(tab)
     if len(tab.snippets) == 1:
-        return _install(tab.snippets[0]) + code_block(tab.snippets[0]) + [""]
+        return _install(tab.snippets[0]) + code(tab.snippets[0]) + [""]
     out: list[str] = []
     for i, snippet in enumerate(tab.snippets):
         out += [f"==={'!' if i == 0 else ''} {_tab_label(language_label(snippet.language))}", ""]
-        out += _indent(_install(snippet) + code_block(snippet) + [""])
+        out += _indent(_install(snippet) + code(snippet) + [""])
     return out
 
 
-def plain(tabs: list[Tab], *, heading_level: int, fenced: bool) -> list[str]:
+def plain(tabs: list[Tab], *, heading_level: int, code: CodeWriter = code_block) -> list[str]:
     """A heading per tab (a sub-heading per language) and code blocks: no extension needed."""
     out: list[str] = []
     for tab in tabs:
@@ -218,7 +235,7 @@ def plain(tabs: list[Tab], *, heading_level: int, fenced: bool) -> list[str]:
             if len(tab.snippets) > 1:
                 sub = "#" * min(heading_level + 1, 6)
                 out += [f"{sub} {escape_text(language_label(snippet.language))}", ""]
-            out += _install(snippet) + code_block(snippet, fenced=fenced) + [""]
+            out += _install(snippet) + code(snippet) + [""]
     return out
 
 
