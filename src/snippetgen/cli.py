@@ -20,6 +20,8 @@ COMMANDS = {
     "rules": "print the rule table's coverage matrix",
     "sandbox": "run an Arena-compatible server on 127.0.0.1 for trying snippets",
     "bench": "time panel rendering: black cached per template vs. black on every render",
+    "serve": "serve panels as JSON and the reference panel page (needs snippetgen[serve])",
+    "schema": "print the JSON schema of the panel the dashboard receives",
 }
 
 _LEXERS = {"python": "python", "shell": "bash", "curl": "bash", "javascript": "javascript"}
@@ -214,6 +216,18 @@ def _rules(argv: Sequence[str]) -> int:
     return 0
 
 
+def _schema(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m snippetgen schema",
+        description="Print the JSON schema of the panel (GET /v1/schema/panel of the service).",
+    )
+    parser.parse_args(argv)
+    from .serve.models import panel_schema
+
+    print(json.dumps(panel_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -227,6 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .bench import main as bench_main
 
             return bench_main(argv[1:])
+        if argv and argv[0] == "serve":
+            from .serve.command import main as serve_main
+
+            return serve_main(argv[1:])
+        if argv and argv[0] == "schema":
+            return _schema(argv[1:])
         return _preview(argv)
     except ValidationError as exc:
         print(f"snippetgen: {_one_line(exc)}", file=sys.stderr)
