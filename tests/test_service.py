@@ -277,6 +277,7 @@ def test_snippet_without_endpoint_is_refused_naming_the_deployment(client):
     ],
     ids=["huge-box", "huge-multibinary", "int-overflow", "bound-overflow", "dtype-overflow", "deep"],
 )
+@pytest.mark.filterwarnings("ignore:overflow encountered in cast:RuntimeWarning")
 def test_spaces_no_snippet_can_hold_are_refused(client, space):
     deployment = with_secret("gym", observation_space=space)
     response = client.post("/v1/panel", json={"deployment": deployment})
@@ -660,3 +661,22 @@ def test_serve_refuses_bad_settings_in_one_line(args, message):
     assert result.returncode == 2
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_page_escapes_hostile_names(tmp_path):
+    from snippetgen.sandbox import Sandbox
+
+    hostile = [
+        example("gym", name=name, api_key=f"key-{i}-abcdefghijklmnop") for i, name in enumerate(HOSTILE_NAMES)
+    ]
+    with (
+        Sandbox(hostile) as sandbox,
+        RunningService(create_app(ServiceSettings(), sandbox=sandbox)) as service,
+    ):
+        page = httpx.get(service.url + "/", timeout=WAIT, trust_env=False)
+        assert page.status_code == 200
+        assert "<script>alert(1)</script>" not in page.text
+        assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+        assert page.headers["content-security-policy"].startswith("default-src 'none'")
+        for deployment in sandbox.deployments:
+            assert deployment.api_key.get_secret_value() not in page.text

@@ -19,7 +19,8 @@ from .rules import SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
 COMMANDS = {
     "rules": "print the rule table's coverage matrix",
     "sandbox": "run an Arena-compatible server on 127.0.0.1 for trying snippets",
-    "bench": "time panel rendering: black cached per template vs. black on every render",
+    "bench": "time panel rendering: black cached per template vs. black on every render;\n"
+    "            'bench service': panel requests per second of one service worker",
     "serve": "serve panels as JSON and the reference panel page (needs snippetgen[serve])",
     "schema": "print the JSON schema of the panel the dashboard receives",
 }
@@ -237,6 +238,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .sandbox import main as sandbox_main
 
             return sandbox_main(argv[1:])
+        if argv[:2] == ["bench", "service"]:
+            from .serve.load import main as load_main
+
+            return load_main(argv[2:])
         if argv and argv[0] == "bench":
             from .bench import main as bench_main
 

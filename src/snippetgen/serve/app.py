@@ -34,12 +34,10 @@ from .. import (
     SnippetError,
     generate_request,
     read_completion,
-    render_panel,
-    render_snippet,
     rule_table,
 )
 from ..render import REQUEST_TIMEOUT_SECONDS
-from . import page
+from . import page, rendering
 from .models import PanelRequest, SnippetRequest, error_entries, panel_schema, redact, submitted_keys
 from .settings import ServiceSettings
 
@@ -265,7 +263,7 @@ def _api(settings: ServiceSettings) -> APIRouter:
     def panel(body: PanelRequest) -> Response:
         """Exactly `render_panel(Deployment(**deployment), profile=..., key_display=...)`."""
         try:
-            result = render_panel(body.deployment, profile=body.profile, key_display=body.key_display)
+            result = rendering.panel(body.deployment, profile=body.profile, key_display=body.key_display)
         except SnippetError as exc:
             raise _invalid("deployment", exc, body) from None
         except _UNWRITABLE:
@@ -277,7 +275,7 @@ def _api(settings: ServiceSettings) -> APIRouter:
         """Exactly `render_snippet(Deployment(**deployment), tab, language=..., profile=...,
         key_display=...)`."""
         try:
-            result = render_snippet(
+            result = rendering.snippet(
                 body.deployment,
                 body.tab,
                 language=body.language,

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .. import Deployment, Panel, Snippet, render_panel, rule_table
+from .. import Deployment, Panel, Snippet, rule_table
 from ..examples import example, examples
+from .rendering import panel as render_panel
 
 if TYPE_CHECKING:
     from ..sandbox import Sandbox
