@@ -36,7 +36,6 @@ from .. import (
     read_completion,
     rule_table,
 )
-from ..render import REQUEST_TIMEOUT_SECONDS
 from . import page, rendering
 from .models import PanelRequest, SnippetRequest, error_entries, panel_schema, redact, submitted_keys
 from .settings import ServiceSettings
@@ -53,6 +52,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_CHAT_MESSAGES = 100
 DRAIN_BYTES = 4 * 1024 * 1024
 DRAIN_SECONDS = 1.0
+CHAT_TIMEOUT_SECONDS = 30
 NOT_LIVE = "the examples are not live deployments: start the service with --sandbox"
 # A space the model accepts can still hold values no snippet can write, such as a
 # Box bound beyond its dtype's range: that is bad input (422), not a server fault.
@@ -385,16 +385,15 @@ async def _generate(deployment, messages: list[ChatMessage]) -> str:
     """One chat playground turn, sent to the deployment as the playground would."""
     import httpx
 
-    from ..chat import ChatError
-
+    # generate_request and read_completion raise ValueError (ChatError) with a message to show.
     try:
         request = generate_request(deployment, messages)
-    except ChatError as exc:
+    except ValueError as exc:
         raise HTTPException(409, str(exc)) from None
     secret = request.headers["Authorization"].removeprefix("Bearer ")
     try:
         # trust_env=False: no proxy from the environment; the call goes where the endpoint says.
-        async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_SECONDS, trust_env=False) as client:
+        async with httpx.AsyncClient(timeout=CHAT_TIMEOUT_SECONDS, trust_env=False) as client:
             answer = await client.post(request.url, headers=request.headers, json=request.json_body)
     except httpx.HTTPError as exc:
         raise HTTPException(502, f"the deployment did not answer ({type(exc).__name__})") from None
@@ -410,7 +409,7 @@ async def _generate(deployment, messages: list[ChatMessage]) -> str:
         raise HTTPException(502, redact(message, [secret]))
     try:
         return read_completion(data)
-    except ChatError as exc:
+    except ValueError as exc:
         raise HTTPException(502, redact(str(exc), [secret])) from None
 
 

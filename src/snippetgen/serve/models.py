@@ -38,7 +38,7 @@ def panel_schema() -> dict[str, Any]:
 # ---------------------------------------------------------------- size budget
 
 
-class _TooLarge(ValueError):
+class _TooDeep(ValueError):
     pass
 
 
@@ -48,7 +48,7 @@ def _elements(space: Any, depth: int = 0) -> int:
     Malformed parts count as nothing: the Deployment model reports them.
     """
     if depth > MAX_SPACE_DEPTH:
-        raise _TooLarge(f"spaces nest deeper than {MAX_SPACE_DEPTH} levels")
+        raise _TooDeep(f"spaces nest deeper than {MAX_SPACE_DEPTH} levels")
     if not isinstance(space, Mapping):
         return 0
     kind = space.get("type")
@@ -114,7 +114,7 @@ def _service_limits(data: Any) -> Any:
     for field in ("observation_space", "action_space"):
         try:
             count = _elements(data.get(field))
-        except _TooLarge as exc:
+        except _TooDeep as exc:
             raise _refuse(field, str(exc)) from None
         if count > MAX_SPACE_ELEMENTS:
             raise _refuse(
