@@ -680,3 +680,28 @@ def test_the_page_escapes_hostile_names(tmp_path):
         assert page.headers["content-security-policy"].startswith("default-src 'none'")
         for deployment in sandbox.deployments:
             assert deployment.api_key.get_secret_value() not in page.text
+
+
+def test_page_routes_answer_only_the_page(client):
+    page = {"X-Snippetgen-Page": "1"}
+    copy = "/page/rows/0/copy?component=api_key"
+    assert client.get(copy).status_code == 403
+    answer = client.get(copy, headers=page)
+    assert answer.json() == {"text": example("gym").api_key.get_secret_value()}
+    assert answer.headers["cache-control"] == "no-store"
+    assert client.get("/page/rows/99/copy?component=api_key", headers=page).status_code == 404
+    assert client.get("/page/rows/0/copy?component=nothing", headers=page).status_code == 404
+    assert client.get("/page/rows/0?profile=nope", headers=page).status_code == 422
+    assert client.post("/page/rows/0/rotate", headers=page).status_code == 409
+    turn = {"messages": [{"role": "user", "content": "hi"}]}
+    assert client.post("/page/rows/3/chat", json=turn, headers=page).status_code == 409
+
+
+def test_serve_without_the_extra_says_how_to_install_it():
+    code = (
+        "import sys; sys.modules['uvicorn'] = None; "
+        "from snippetgen.cli import main; sys.exit(main(['serve']))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=WAIT)
+    assert result.returncode == 2
+    assert "pip install 'snippetgen[serve]'" in result.stderr

@@ -89,13 +89,25 @@
 
   // ------------------------------------------------------------ copy
 
+  // The clipboard write starts inside the click, with the text still on its way:
+  // browsers that want a user gesture for it (Safari) accept a promised item.
+  function writeClipboard(textPromise) {
+    if (!navigator.clipboard) {
+      return Promise.reject(new Error("the clipboard needs https or localhost"));
+    }
+    if (window.ClipboardItem && navigator.clipboard.write) {
+      const blob = textPromise.then((text) => new Blob([text], { type: "text/plain" }));
+      return navigator.clipboard.write([new ClipboardItem({ "text/plain": blob })]);
+    }
+    return textPromise.then((text) => navigator.clipboard.writeText(text));
+  }
+
   async function copyFrom(button, query) {
     const row = button.closest("[data-row]").dataset.row;
     const label = button.querySelector(".copy-label");
+    const params = new URLSearchParams({ profile, ...query });
     try {
-      const params = new URLSearchParams({ profile, ...query });
-      const body = await call(rowPath(row, `/copy?${params}`));
-      await navigator.clipboard.writeText(body.text);
+      await writeClipboard(call(rowPath(row, `/copy?${params}`)).then((body) => body.text));
       if (label) label.textContent = "Copied";
       button.dataset.copied = "true";
       announce("Copied to the clipboard");
