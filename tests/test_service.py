@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import signal
 import socket
 import subprocess
@@ -571,15 +572,17 @@ def test_sixteen_concurrent_clients_get_their_own_panels(service):
 SHUTDOWN_BOUND = 5
 
 
-def _start_serve(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+def _start_serve(*args: str) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "snippetgen", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={k: v for k, v in os.environ.items() if not k.startswith("SNIPPETGEN_SERVICE_")},
     )
-    line = process.stdout.readline()  # the process prints it once it listens
+    # It prints the URL once it listens.
+    ready, _, _ = select.select([process.stdout], [], [], WAIT)
+    line = process.stdout.readline() if ready else ""
     if "listening on" not in line:
         process.kill()
         process.wait(timeout=WAIT)

@@ -12,7 +12,7 @@ ENV_PREFIX = "SNIPPETGEN_SERVICE_"
 MAX_BODY_BYTES = 1024 * 1024
 # Requests in flight get this long to finish once a stop is asked for; the
 # process then exits within the 5 s the service promises.
-GRACEFUL_SHUTDOWN_SECONDS = 2
+GRACEFUL_SHUTDOWN_SECONDS = 1
 
 
 class SettingsError(ValueError):
