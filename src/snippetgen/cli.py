@@ -19,7 +19,10 @@ from .rules import SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
 COMMANDS = {
     "rules": "print the rule table's coverage matrix",
     "sandbox": "run an Arena-compatible server on 127.0.0.1 for trying snippets",
-    "bench": "time rendering: default vs. naive path, import, first panel, docs plugin",
+    "bench": "time rendering: default vs. naive path, import, first panel, docs plugin;\n"
+    "            'bench service': panel requests per second of one service worker",
+    "serve": "serve panels as JSON and the reference panel page (needs snippetgen[serve])",
+    "schema": "print the JSON schema of the panel the dashboard receives",
 }
 
 _LEXERS = {"python": "python", "shell": "bash", "curl": "bash", "javascript": "javascript"}
@@ -252,6 +255,18 @@ def _rules(argv: Sequence[str]) -> int:
     return 0
 
 
+def _schema(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m snippetgen schema",
+        description="Print the JSON schema of the panel (GET /v1/schema/panel of the service).",
+    )
+    parser.parse_args(argv)
+    from .serve.models import panel_schema
+
+    print(json.dumps(panel_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -261,10 +276,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .sandbox import main as sandbox_main
 
             return sandbox_main(argv[1:])
+        if argv[:2] == ["bench", "service"]:
+            from .serve.load import main as load_main
+
+            return load_main(argv[2:])
         if argv and argv[0] == "bench":
             from .bench import main as bench_main
 
             return bench_main(argv[1:])
+        if argv and argv[0] == "serve":
+            from .serve.command import main as serve_main
+
+            return serve_main(argv[1:])
+        if argv and argv[0] == "schema":
+            return _schema(argv[1:])
         return _preview(argv)
     except ValidationError as exc:
         print(f"snippetgen: {_one_line(exc)}", file=sys.stderr)

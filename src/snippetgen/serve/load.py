@@ -1,0 +1,144 @@
+"""`python -m snippetgen bench service`: panel requests per second one service worker sustains.
+
+Starts `python -m snippetgen serve --port 0` (one worker) and loads it from this
+process over loopback with keep-alive connections, for a bounded time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+
+from ..examples import examples
+
+READY_SECONDS = 60
+
+
+def _bodies(fresh: bool, count: int) -> list[bytes]:
+    """Panel request bodies: the examples over and over, or a new name every time."""
+    deployments = [json.loads(d.model_dump_json(exclude={"api_key"})) for d in examples()]
+    bodies = []
+    for i in range(count):
+        data = dict(deployments[i % len(deployments)])
+        data["api_key"] = f"bench-key-{i % len(deployments)}-0123456789abcdef"
+        if fresh:
+            data["name"] = f"{data['name']}-{i}"
+        bodies.append(json.dumps({"deployment": data}).encode())
+    return bodies
+
+
+def _request(host: str, body: bytes) -> bytes:
+    return (
+        b"POST /v1/panel HTTP/1.1\r\nHost: " + host.encode() + b"\r\nContent-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
+
+
+async def _client(
+    port: int, requests: list[bytes], deadline: float, latencies: list[float], errors: list[int]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    i = 0
+    try:
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            writer.write(requests[i % len(requests)])
+            i += 1
+            status_line = await reader.readline()
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+            if not status_line.startswith(b"HTTP/1.1 200"):
+                errors.append(int(status_line.split()[1]))
+            latencies.append(time.perf_counter() - start)
+    finally:
+        writer.close()
+
+
+async def _load(
+    port: int, bodies: list[bytes], clients: int, seconds: float
+) -> tuple[list[float], list[int]]:
+    requests = [_request(f"127.0.0.1:{port}", body) for body in bodies]
+    latencies: list[float] = []
+    errors: list[int] = []
+    deadline = time.perf_counter() + seconds
+    share = [requests[i::clients] or requests for i in range(clients)]
+    await asyncio.gather(*(_client(port, share[i], deadline, latencies, errors) for i in range(clients)))
+    return latencies, errors
+
+
+def _start() -> tuple[subprocess.Popen, int]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "snippetgen", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "SNIPPETGEN_SERVICE_TOKEN"},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "listening on" not in line:
+        process.kill()
+        raise SystemExit(f"the service did not start: {line!r}")
+    url = line.split("listening on ")[1].split()[0]
+    deadline = time.monotonic() + READY_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(url + "v1/schema/panel", timeout=5):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise SystemExit("the service never answered") from None
+            time.sleep(0.1)
+    return process, int(url.rstrip("/").rsplit(":", 1)[1])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m snippetgen bench service",
+        description=(
+            "Start the service with one worker and load POST /v1/panel from this process over "
+            "loopback: first the example deployments repeated (memoized renders), then a new "
+            "deployment name on every request. Prints requests per second and latencies."
+        ),
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="load time per phase (default: 10)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent connections (default: 8)")
+    args = parser.parse_args(argv)
+    if not 0 < args.seconds <= 300 or not 1 <= args.clients <= 256:
+        parser.error("--seconds must be in (0, 300] and --clients in [1, 256]")
+
+    process, port = _start()
+    try:
+        print(f"{'phase':28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        for phase, fresh in (("repeated deployments", False), ("new deployment each request", True)):
+            # Enough new names that none repeats within the phase.
+            bodies = _bodies(fresh, int(args.seconds * 5000) if fresh else 6)
+            asyncio.run(_load(port, bodies[:6], args.clients, min(1.0, args.seconds)))  # warm-up
+            latencies, errors = asyncio.run(_load(port, bodies[6:] or bodies, args.clients, args.seconds))
+            if errors:
+                print(f"{phase}: {len(errors)} requests failed (status {sorted(set(errors))})")
+                return 1
+            latencies.sort()
+            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+            print(
+                f"{phase:28} {len(latencies):9d} {len(latencies) / args.seconds:8.0f} "
+                f"{statistics.median(latencies) * 1000:8.1f} {p99 * 1000:8.1f}"
+            )
+        print(f"one worker, {args.clients} keep-alive connections on loopback, {args.seconds:g} s per phase")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=READY_SECONDS)
+    return 0

@@ -1,0 +1,28 @@
+"""The library's render calls, one at a time.
+
+Requests are handled in a thread pool. Rendering is CPU-bound, so under the GIL
+running renders side by side gains nothing; and part of the renderer's stack is
+not thread-safe (CPython 3.11's ast.parse fails with "AST constructor recursion
+depth mismatch" when two threads parse at once).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from .. import Deployment, KeyDisplay, Panel, Snippet, render_panel, render_snippet
+from ..rules import Language, TabId
+
+_LOCK = threading.Lock()
+
+
+def panel(deployment: Deployment, *, profile: str, key_display: KeyDisplay = "masked") -> Panel:
+    with _LOCK:
+        return render_panel(deployment, profile=profile, key_display=key_display)
+
+
+def snippet(
+    deployment: Deployment, tab: TabId, *, language: Language | None, profile: str, key_display: KeyDisplay
+) -> Snippet:
+    with _LOCK:
+        return render_snippet(deployment, tab, language=language, profile=profile, key_display=key_display)

@@ -1,0 +1,87 @@
+"""The service's settings: command-line flags over environment variables over defaults."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+ENV_PREFIX = "SNIPPETGEN_SERVICE_"
+MAX_BODY_BYTES = 1024 * 1024
+# Requests in flight get this long to finish once a stop is asked for; the
+# process then exits within the 5 s the service promises.
+GRACEFUL_SHUTDOWN_SECONDS = 1
+
+
+class SettingsError(ValueError):
+    """A flag or environment variable with a value the service cannot use: one line."""
+
+
+class ServiceSettings(BaseModel):
+    """How `python -m snippetgen serve` runs, and what `create_app` builds.
+
+    Each field can come from a flag (`--port 9000`) or from the environment
+    (`SNIPPETGEN_SERVICE_PORT=9000`); a flag wins.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    host: str = Field("127.0.0.1", description="Address to bind; loopback unless told otherwise.")
+    port: int = Field(8000, ge=0, le=65535, description="0 picks a free port.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes (the API is stateless).")
+    sandbox: bool = Field(False, description="Run the sandbox beside the page, so it works end to end.")
+    token: SecretStr | None = Field(
+        None, description="When set, every /v1/ route requires 'Authorization: Bearer <token>'."
+    )
+    max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1)
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not value or any(ch.isspace() for ch in value):
+            raise ValueError("must be an address or host name without spaces")
+        return value
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        text = value.get_secret_value()
+        if not text:
+            return None
+        if not all(0x21 <= ord(ch) <= 0x7E for ch in text):
+            raise ValueError("must be printable ASCII without spaces (it is sent as a Bearer token)")
+        return value
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, **flags: Any) -> ServiceSettings:
+        """Settings from `environ` (SNIPPETGEN_SERVICE_*), with flags that are not None on top."""
+        environ = {} if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = environ.get(ENV_PREFIX + name.upper())
+            if raw is not None and name != "max_body_bytes":
+                values[name] = raw.strip() if name != "token" else raw
+        values.update({k: v for k, v in flags.items() if v is not None})
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            # The token's value never reaches the message: only the field and the reason.
+            problems = []
+            for error in exc.errors(include_input=False):
+                field = str(error["loc"][0]) if error["loc"] else "settings"
+                source = f"--{field}" if field in flags else ENV_PREFIX + field.upper()
+                problems.append(f"{source}: {error['msg'].removeprefix('Value error, ')}")
+            raise SettingsError("; ".join(problems)) from None
+
+    @property
+    def loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False

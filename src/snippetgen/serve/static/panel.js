@@ -1,0 +1,250 @@
+// The reference panel's behaviour: tabs (WAI-ARIA tabs pattern), copy, rotate, chat.
+// The page never holds a real key: copy buttons ask the service for the copied
+// text on click, and the chat goes through the service.
+"use strict";
+
+(() => {
+  document.documentElement.classList.replace("no-js", "js");
+
+  // Requests with this header cannot come from another site's form or image tag.
+  const PAGE_HEADER = { "X-Snippetgen-Page": "1" };
+  const profile = document.body.dataset.profile || "documented";
+  const announcer = document.getElementById("announce");
+
+  function announce(text) {
+    announcer.textContent = "";
+    window.setTimeout(() => { announcer.textContent = text; }, 50);
+  }
+
+  async function call(path, options = {}) {
+    const response = await fetch(path, {
+      ...options,
+      headers: { ...PAGE_HEADER, ...(options.headers || {}) },
+      cache: "no-store",
+      credentials: "same-origin",
+    });
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_) {
+      body = null;
+    }
+    if (!response.ok) {
+      const detail = body && typeof body.detail === "string" ? body.detail : `HTTP ${response.status}`;
+      throw new Error(detail);
+    }
+    return body;
+  }
+
+  function rowPath(row, rest = "") {
+    return `/page/rows/${encodeURIComponent(row)}${rest}`;
+  }
+
+  // ------------------------------------------------------------ tabs
+
+  function tabsOf(tablist) {
+    return Array.from(tablist.querySelectorAll(":scope > [role=tab]"));
+  }
+
+  function select(tab, focus) {
+    const tablist = tab.closest("[role=tablist]");
+    for (const other of tabsOf(tablist)) {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      const panel = document.getElementById(other.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !selected;
+    }
+    if (focus) tab.focus();
+  }
+
+  function onTabKey(event) {
+    const tab = event.target.closest("[role=tab]");
+    if (!tab) return;
+    const tabs = tabsOf(tab.closest("[role=tablist]"));
+    const index = tabs.indexOf(tab);
+    let next = null;
+    if (event.key === "ArrowRight") next = tabs[(index + 1) % tabs.length];
+    else if (event.key === "ArrowLeft") next = tabs[(index - 1 + tabs.length) % tabs.length];
+    else if (event.key === "Home") next = tabs[0];
+    else if (event.key === "End") next = tabs[tabs.length - 1];
+    if (next) {
+      event.preventDefault();
+      select(next, true);
+    }
+  }
+
+  function initTabs(root) {
+    for (const tablist of root.querySelectorAll("[role=tablist]")) {
+      const tabs = tabsOf(tablist);
+      const chosen = tabs.find((t) => t.getAttribute("aria-selected") === "true") || tabs[0];
+      if (chosen) select(chosen, false);
+      tablist.addEventListener("click", (event) => {
+        const tab = event.target.closest("[role=tab]");
+        if (tab && tabsOf(tablist).includes(tab)) select(tab, false);
+      });
+      tablist.addEventListener("keydown", onTabKey);
+    }
+  }
+
+  // ------------------------------------------------------------ copy
+
+  // The clipboard write starts inside the click, with the text still on its way:
+  // browsers that want a user gesture for it (Safari) accept a promised item.
+  function writeClipboard(textPromise) {
+    if (!navigator.clipboard) {
+      return Promise.reject(new Error("the clipboard needs https or localhost"));
+    }
+    if (window.ClipboardItem && navigator.clipboard.write) {
+      const blob = textPromise.then((text) => new Blob([text], { type: "text/plain" }));
+      return navigator.clipboard.write([new ClipboardItem({ "text/plain": blob })]);
+    }
+    return textPromise.then((text) => navigator.clipboard.writeText(text));
+  }
+
+  async function copyFrom(button, query) {
+    const row = button.closest("[data-row]").dataset.row;
+    const label = button.querySelector(".copy-label");
+    const params = new URLSearchParams({ profile, ...query });
+    try {
+      await writeClipboard(call(rowPath(row, `/copy?${params}`)).then((body) => body.text));
+      if (label) label.textContent = "Copied";
+      button.dataset.copied = "true";
+      announce("Copied to the clipboard");
+      window.setTimeout(() => {
+        if (label) label.textContent = "Copy";
+        delete button.dataset.copied;
+      }, 2000);
+    } catch (error) {
+      announce(`Could not copy: ${error.message}`);
+    }
+  }
+
+  // ------------------------------------------------------------ rotate
+
+  const dialog = document.getElementById("rotate-dialog");
+
+  function confirmRotate(name) {
+    return new Promise((resolve) => {
+      dialog.querySelector("[data-rotate-name]").textContent = name;
+      dialog.returnValue = "";
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+      dialog.showModal();
+    });
+  }
+
+  async function rotate(button) {
+    const details = button.closest("[data-row]");
+    if (!(await confirmRotate(button.dataset.name))) {
+      button.focus();
+      return;
+    }
+    try {
+      await call(rowPath(details.dataset.row, "/rotate"), { method: "POST" });
+      await refresh(details);
+      announce("The API key was rotated; the old key no longer works");
+      const again = details.querySelector("[data-rotate]");
+      if (again) again.focus();
+    } catch (error) {
+      announce(`Could not rotate the key: ${error.message}`);
+    }
+  }
+
+  async function refresh(details) {
+    const holder = details.querySelector("[data-panel]");
+    const selected = Array.from(holder.querySelectorAll("[role=tab][aria-selected=true]"), (t) => t.id);
+    const response = await fetch(rowPath(details.dataset.row, `?profile=${encodeURIComponent(profile)}`), {
+      headers: PAGE_HEADER,
+      cache: "no-store",
+    });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    holder.innerHTML = await response.text();
+    initTabs(holder);
+    initChat(holder);
+    for (const id of selected) {
+      const tab = document.getElementById(id);
+      if (tab) select(tab, false);
+    }
+  }
+
+  // ------------------------------------------------------------ chat
+
+  function addTurn(list, role, text) {
+    const item = document.createElement("li");
+    item.className = `turn ${role}`;
+    const who = document.createElement("span");
+    who.className = "role";
+    who.textContent = role === "user" ? "User:" : "Assistant:";
+    item.append(who, " ", text);
+    list.append(item);
+  }
+
+  function initChat(root) {
+    for (const chat of root.querySelectorAll("[data-chat]")) {
+      chat.hidden = false;
+      const messages = [];
+      const form = chat.querySelector("[data-chat-form]");
+      const transcript = chat.querySelector("[data-transcript]");
+      const error = chat.querySelector("[data-chat-error]");
+      const input = form.querySelector("textarea");
+      const send = form.querySelector("[type=submit]");
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && !event.shiftKey) {
+          event.preventDefault();
+          form.requestSubmit();
+        }
+      });
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const text = input.value.trim();
+        if (!text) return;
+        error.textContent = "";
+        messages.push({ role: "user", content: text });
+        addTurn(transcript, "user", text);
+        input.value = "";
+        send.disabled = true;
+        try {
+          const row = chat.closest("[data-row]").dataset.row;
+          const body = await call(rowPath(row, "/chat"), {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ messages }),
+          });
+          messages.push({ role: "assistant", content: body.reply });
+          addTurn(transcript, "assistant", body.reply);
+        } catch (failure) {
+          messages.pop();
+          transcript.lastElementChild.remove();
+          input.value = text;
+          error.textContent = `The deployment did not answer: ${failure.message}`;
+        } finally {
+          send.disabled = false;
+          input.focus();
+        }
+      });
+      chat.querySelector("[data-chat-clear]").addEventListener("click", () => {
+        messages.length = 0;
+        transcript.replaceChildren();
+        error.textContent = "";
+        input.focus();
+      });
+    }
+  }
+
+  // ------------------------------------------------------------ wiring
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("button");
+    if (!button || button.disabled) return;
+    if (button.dataset.copyComponent) {
+      copyFrom(button, { component: button.dataset.copyComponent });
+    } else if (button.dataset.copyTab) {
+      copyFrom(button, { tab: button.dataset.copyTab, language: button.dataset.copyLanguage });
+    } else if ("rotate" in button.dataset) {
+      rotate(button);
+    }
+  });
+
+  initTabs(document);
+  initChat(document);
+})();
