@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -25,6 +27,17 @@ def test_minimal_deployment_has_page_defaults():
     d = make()
     assert (d.status, d.connected, d.page, d.endpoint, d.api_key) == ("Deployed", True, "classic_rl", None, None)
     assert d.situation == "gym"
+
+
+def test_json_input_is_validated_like_python_input():
+    text = json.dumps({**BASE, "api_key": FAKE_KEY, "endpoint": "https://arena.example.com/d"})
+    deployment = Deployment.model_validate_json(text)
+    assert deployment == make(api_key=FAKE_KEY, endpoint="https://arena.example.com/d")
+    assert deployment.api_key is not None and deployment.api_key.get_secret_value() == FAKE_KEY
+    with pytest.raises(ValidationError) as info:
+        Deployment.model_validate_json(json.dumps({**BASE, "api_key": f"{FAKE_KEY} x"}))
+    assert [e["loc"] for e in info.value.errors()] == [("api_key",)]
+    assert FAKE_KEY not in str(info.value.errors()) and FAKE_KEY not in str(info.value)
 
 
 def test_frozen_and_unknown_fields_rejected():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -149,3 +150,13 @@ def test_without_env_id_or_space_the_snippet_marks_the_user_value():
     assert "YOUR_ENV_HERE" in client and "gymnasium" not in render_snippet(deployment, "arena_client").install
     assert "YOUR_OBS_HERE" in render_snippet(deployment, "manual_http").code
     assert "'<YOUR_OBS_HERE>'" in render_snippet(deployment, "arena_cli").code
+
+
+def test_threads_rendering_at_once_get_the_same_panels():
+    deployments = [
+        example(situation, name=f"threads-{situation}-{i}") for situation in SITUATIONS for i in range(4)
+    ]
+    expected = [render_panel(d, black_cache=False) for d in deployments]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(render_panel, deployments))
+    assert got == expected

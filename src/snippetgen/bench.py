@@ -212,8 +212,26 @@ def _site_configs(folder: Path) -> tuple[Path, Path, dict] | None:
     except ImportError:
         print("plugin share: skipped (needs the mkdocs extra: pip install 'snippetgen[mkdocs]')")
         return None
-    config = yaml.safe_load((SITE_EXAMPLE / "mkdocs.yml").read_text(encoding="utf-8"))
+    class Loader(yaml.SafeLoader):
+        """Reads `!!python/name:` tags as text: the configs written here drop them all."""
+
+    Loader.add_multi_constructor(
+        "tag:yaml.org,2002:python/name:", lambda loader, suffix, node: f"python/name:{suffix}"
+    )
+    config = yaml.load((SITE_EXAMPLE / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
     config["docs_dir"] = str(SITE_EXAMPLE / "docs")
+    # The plugin alone renders the blocks: the custom fence and its options extension go.
+    extensions = []
+    for entry in config.get("markdown_extensions", []):
+        name = next(iter(entry)) if isinstance(entry, dict) else entry
+        if name == "snippetgen_mkdocs.fence":
+            continue
+        if isinstance(entry, dict) and "pymdownx.superfences" in entry:
+            options = entry["pymdownx.superfences"] or {}
+            fences = [f for f in options.get("custom_fences", []) if f.get("name") != "arena-snippet"]
+            entry = {"pymdownx.superfences": {**options, "custom_fences": fences}}
+        extensions.append(entry)
+    config["markdown_extensions"] = extensions
     ours = [p for p in config["plugins"] if isinstance(p, dict) and "snippetgen" in p]
     options = ours[0]["snippetgen"] if ours else {}
     without = {**config, "plugins": [p for p in config["plugins"] if p not in ours]}

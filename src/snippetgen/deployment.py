@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    SecretStr,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from .classify import classify
 from .rules import EnvType, Situation
@@ -22,6 +32,24 @@ _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _GYM_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./:-]*")
 
 
+def _secret(value: object) -> SecretStr:
+    if isinstance(value, SecretStr):
+        return value
+    if isinstance(value, str):
+        return SecretStr(value)
+    raise ValueError("must be a string")
+
+
+# SecretStr that also accepts an already wrapped key when validating JSON
+# (Deployment wraps the key before validation, in both modes).
+ApiKey = Annotated[
+    SecretStr,
+    PlainValidator(_secret),
+    PlainSerializer(str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "password", "writeOnly": True}),
+]
+
+
 class Deployment(BaseModel):
     """A deployed Arena agent. Every value is data: snippets quote it, never run it."""
 
@@ -32,7 +60,7 @@ class Deployment(BaseModel):
     algorithm: str = Field(min_length=1, max_length=100)
     env_type: EnvType
     endpoint: str | None = None
-    api_key: SecretStr | None = None
+    api_key: ApiKey | None = None
     status: Status = "Deployed"
     connected: bool = True
     page: Page = "classic_rl"

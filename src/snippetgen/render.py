@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -186,12 +187,19 @@ def _python_assignment(name: str, value: object) -> str:
     return _black_assignment(f"{name} = {literals.python(value)}")
 
 
+# CPython 3.11's ast.parse can fail ("AST constructor recursion depth mismatch")
+# when two threads parse at once.
+_AST_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1024)
 def _imported_packages(code: str) -> tuple[str, ...]:
     """The pip packages a Python snippet imports, in import order."""
     packages = rule_table().packages
     found = []
-    for node in ast.walk(ast.parse(code)):
+    with _AST_LOCK:
+        tree = ast.parse(code)
+    for node in ast.walk(tree):
         names = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]

@@ -1,9 +1,8 @@
 """The library's render calls, one at a time.
 
 Requests are handled in a thread pool. Rendering is CPU-bound, so under the GIL
-running renders side by side gains nothing; and part of the renderer's stack is
-not thread-safe (CPython 3.11's ast.parse fails with "AST constructor recursion
-depth mismatch" when two threads parse at once).
+running renders side by side gains nothing but contention; one at a time keeps
+each request's latency close to its render time.
 """
 
 from __future__ import annotations
