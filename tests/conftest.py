@@ -9,6 +9,7 @@ import tempfile
 
 import pytest
 from hypothesis import settings
+from playwright.sync_api import expect
 
 from snippetgen.examples import example
 from snippetgen.rules import rule_table
@@ -27,6 +28,9 @@ def all_cells():
 def cell_id(cell) -> str:
     return "/".join(cell)
 
+
+# Browser assertions wait for a condition, never for a speed: a busy machine only slows them.
+expect.set_options(timeout=60_000)
 
 # CI replays the same examples every run, so a result never depends on the draw;
 # locally, property tests draw fresh examples each run.

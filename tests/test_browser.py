@@ -55,7 +55,7 @@ def serve(site: Path):
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=10)
+        thread.join(timeout=60)
 
 
 @pytest.fixture(scope="module", params=["mkdocs", "zensical"])
@@ -94,7 +94,7 @@ def page(browser):
 
     context.route("**/*", local_only)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(60_000)
     yield page
     context.close()
     assert refused == [], "the page asked for assets that are not served locally"

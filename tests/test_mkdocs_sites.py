@@ -516,7 +516,7 @@ def test_serve_rebuilds_when_a_template_changes():
     before = template.stat()
     try:
         wait_for(lines, "Serving on", 120)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as response:
             assert "YOUR_DEPLOYMENT_NAME" in response.read().decode()
         os.utime(template)  # a save without a change: only the watcher notices
         wait_for(lines, "Detected file changes", 60)
@@ -526,7 +526,7 @@ def test_serve_rebuilds_when_a_template_changes():
         os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
         server.terminate()
         try:
-            server.wait(timeout=30)
+            server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
