@@ -5,14 +5,18 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from playwright.sync_api import expect
+from playwright.sync_api import expect, sync_playwright
 
-from snippetgen.examples import example
+from snippetgen.examples import example, examples
 from snippetgen.rules import rule_table
+from snippetgen.sandbox import Sandbox
 
 # The renderer keeps skeletons on disk (caches.py): the suite uses a folder of its own.
 _SKELETON_CACHE = tempfile.mkdtemp(prefix="snippetgen-test-cache-")
@@ -27,6 +31,31 @@ def all_cells():
 
 def cell_id(cell) -> str:
     return "/".join(cell)
+
+
+# Pages are tested in Debian's Chromium (Playwright cannot download its own here).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `bash tests/run.sh`"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 # Browser assertions wait for a condition, never for a speed: a busy machine only slows them.
@@ -51,12 +80,6 @@ def example_deployment():
 
 # ---------------------------------------------------------------- running snippets
 
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-from snippetgen.examples import examples  # noqa: E402
-from snippetgen.sandbox import Sandbox  # noqa: E402
 
 SANDBOX_USER_KEY = "fake-user-key-for-tests-0001"
 # A snippet that hangs fails its test at this bound instead of stalling the suite.

@@ -15,23 +15,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from site_builds import built, zensical_built
 
 ROOT = Path(__file__).parents[1]
 SITE_EXAMPLE = ROOT / "site_example"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CHAT_TEXT = "Generate URL"
 SECRETS = ("example-key", "arena.example.com")
 # Material's copy button (`content.code.copy`): its markup changed across releases,
@@ -67,17 +56,6 @@ def site_url(request, tmp_path_factory):
     else:
         site = zensical_built(SITE_EXAMPLE, into)
     yield from serve(site)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `bash tests/run.sh`"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture

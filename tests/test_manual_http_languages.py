@@ -418,26 +418,14 @@ BROWSER_CASES = [*(d.name for d in EXAMPLES), "gym box_float16", "gym nested", "
 BROWSER_WAIT_MS = 120_000
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    from test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.mark.parametrize("name", BROWSER_CASES)
-def test_javascript_snippet_runs_in_a_browser_too(name, chromium, space_sandbox):
+def test_javascript_snippet_runs_in_a_browser_too(name, browser, space_sandbox):
     """The same code as a module script: no Node-only API on the way (only the env key mode reads process.env)."""
     deployment = space_sandbox.deployment(name)
     snippet = render_snippet(deployment, "manual_http", language="javascript")
     # Served from the deployment's own origin, so the calls are same-origin (no CORS).
     origin = space_sandbox.base_url
-    page = chromium.new_page()
+    page = browser.new_page()
     page.route(f"{origin}/snippet/manual_http.mjs",
                lambda route: route.fulfill(content_type="text/javascript", body=snippet.copy_code))
     page.route(f"{origin}/snippet/index.html", lambda route: route.fulfill(content_type="text/html", body=(

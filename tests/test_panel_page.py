@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from serve_support import RunningService
 from snippetgen import format_conversation, generate_request, read_completion, render_panel, render_snippet
 from snippetgen.rules import rule_table
 from snippetgen.serve import ServiceSettings, create_app
 from snippetgen.serve.page import reference_deployments
-from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 WAIT_MS = 60_000
 SITUATION_TITLES = {s: rule.title for s, rule in rule_table().situations.items()}
@@ -41,17 +39,6 @@ def live():
 def examples_only():
     with RunningService(create_app(ServiceSettings())) as service:
         yield service
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `bash tests/run.sh`"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class Visit:
