@@ -27,7 +27,7 @@ from snippetgen import Deployment, Placeholders, render_panel, render_snippet
 from snippetgen.assignment import _width_table, assignment
 from snippetgen.caches import DiskStore
 from snippetgen.examples import example, examples
-from snippetgen.render import Request, _environment, build_skeleton, renderer
+from snippetgen.render import Request, _environment, _Reads, build_skeleton, renderer
 from snippetgen.rules import SITUATIONS, rule_table
 from space_cases import SPACES
 
@@ -218,14 +218,35 @@ def test_new_values_never_call_black_after_warm_up(monkeypatch):
 # ---------------------------------------------------------------- skeletons
 
 
-def _skeleton(source: str, language="shell", data=None):
+def _skeleton(source: str, language="shell", data=None, known=None):
     env = _environment()
     env.loader = jinja2.DictLoader({"t": source})
-    return build_skeleton(env, "t", language, data or {}, {"name": True})
+    return build_skeleton(env, "t", language, data or {}, {"name": True, "api_key": True}, known)
+
+
+def test_a_template_that_reads_a_value_gets_skeletons_keyed_on_that_value():
+    source = "N={{ name.value|upper|sh }}\nK={{ api_key|sh }}\n"
+    assert _skeleton(source) == _Reads("name")
+    skeleton = _skeleton(source, known={"name": "abc"})
+    assert skeleton.fill({"name": "abc", "api_key": "k1"}) == "N='ABC'\nK='k1'\n"
+    # Shown and copied code differ in the key: a template that reads it renders with the values.
+    assert _skeleton("K={{ api_key.value|sh }}\n") is None
+    # A second value read: rendered with the values.
+    assert _skeleton("{{ name.value|sh }}{{ api_key.value|sh }}\n", known={"name": "abc"}) is None
+
+
+def test_a_prompt_inside_a_request_body_still_skips_jinja_for_new_names_and_keys(monkeypatch):
+    llm = example("llm", name="prompt-body-1", api_key="a-long-key-for-masking-0001")
+    render_snippet(llm, "manual_http", language="curl")
+    template = renderer().env.get_template
+    monkeypatch.setattr(renderer().env, "get_template", lambda *a, **k: pytest.fail("Jinja ran"))
+    fresh = llm.model_copy(update={"name": "prompt-body-2"})
+    got = render_snippet(fresh, "manual_http", language="curl")
+    monkeypatch.setattr(renderer().env, "get_template", template)
+    assert got == render_snippet(fresh, "manual_http", language="curl", black_cache=False)
 
 
 def test_a_template_that_reads_a_value_renders_with_the_values():
-    assert _skeleton("N={{ name.value|sh }}\n") is None
     assert _skeleton("N={{ name|json|sh }}\n") is None  # a literal of a literal
     assert _skeleton("N={{ name|sh }} {{ name|sh }}\n") is not None
     assert _skeleton("{% set n = name|sh %}N={{ n }} {{ n }}\n") is None  # one literal printed twice

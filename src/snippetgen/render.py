@@ -102,18 +102,35 @@ class Const:
 class _NeedsValues(Exception):
     """The template does more with a value than print its literal: render it with the values."""
 
+    def __init__(self, message: str, slot: str | None = None) -> None:
+        super().__init__(message)
+        self.slot = slot
+
+
+_UNKNOWN = object()
+
 
 class _Slot:
-    """Stands for a value while a skeleton renders."""
+    """Stands for a value while a skeleton renders; `known` when the skeleton is keyed on it."""
 
-    __slots__ = ("name",)
+    __slots__ = ("known", "name")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, known: object = _UNKNOWN) -> None:
         self.name = name
+        self.known = known
 
     @property
     def value(self):
-        raise _NeedsValues(f"the template reads {self.name}.value")
+        if self.known is _UNKNOWN:
+            raise _NeedsValues(f"the template reads {self.name}.value", self.name)
+        return self.known
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """A template that reads one slot's value: its skeletons are keyed on that value too."""
+
+    slot: str
 
 
 class _SlotCode(literals.Code):
@@ -349,19 +366,34 @@ class Skeleton:
 
 
 def build_skeleton(
-    env: jinja2.Environment, template: str, language: Language, data: dict, slots: dict[str, bool]
-) -> Skeleton | None:
-    """Render a template with its slots left open (those with a value); None when it needs the values."""
+    env: jinja2.Environment,
+    template: str,
+    language: Language,
+    data: dict,
+    slots: dict[str, bool],
+    known: dict[str, Any] | None = None,
+) -> Skeleton | _Reads | None:
+    """Render a template with its slots left open (those with a value).
+
+    `known` gives the values of slots the template reads. Returns _Reads when the
+    template reads another slot's value, None when it needs all the values.
+    """
     import secrets
 
+    known = known or {}
     # A fresh token per render: no value in `data` (an agent id, say) can forge one.
     token = f"{_TOKEN}{secrets.token_hex(4)}_"
     uses: list[tuple[str, str, dict]] = []
-    open_slots = {slot: _Slot(slot) if present else None for slot, present in slots.items()}
+    open_slots = {
+        slot: _Slot(slot, known.get(slot, _UNKNOWN)) if present else None for slot, present in slots.items()
+    }
     context = {**data, **open_slots, "_slot_uses": uses, "_slot_token": token}
     try:
         text = env.get_template(template).render(context)
-    except _NeedsValues:
+    except _NeedsValues as needs:
+        # The key differs between shown and copied code: never a skeleton's key.
+        if needs.slot is not None and needs.slot != "api_key" and not known:
+            return _Reads(needs.slot)
         return None
     printed = sorted(int(i) for i in re.findall(rf"{token}(\d+)_", text))
     if printed != list(range(len(uses))):
@@ -401,22 +433,44 @@ class Renderer:
     def skeleton(self, template: str, language: Language, request: Request) -> Skeleton | None:
         key = (template, language, request.shape())
         found = self.skeletons.get(key, self)
-        if found is not self:
-            return found
-        skeleton = self._stored(repr(key))
-        if skeleton is False:
-            skeleton = build_skeleton(self.env, template, language, request.data(), request.slots())
-            self.disk.put(repr(key), {"needs_values": True} if skeleton is None else skeleton.to_json())
-        self.skeletons.put(key, skeleton)
-        return skeleton
+        if found is self:
+            found = self._stored(repr(key))
+            if found is False:
+                found = build_skeleton(self.env, template, language, request.data(), request.slots())
+                if found is None:
+                    self.disk.put(repr(key), {"needs_values": True})
+                elif isinstance(found, _Reads):
+                    self.disk.put(repr(key), {"reads": found.slot})
+                else:
+                    self.disk.put(repr(key), found.to_json())
+            self.skeletons.put(key, found)
+        if isinstance(found, _Reads):
+            return self._keyed_on_value(key, found.slot, template, language, request)
+        return found
 
-    def _stored(self, key: str) -> Skeleton | Literal[False] | None:
+    def _keyed_on_value(
+        self, key: tuple, slot: str, template: str, language: Language, request: Request
+    ) -> Skeleton | None:
+        # Kept in memory only: the value (a prompt, say) stays off the disk.
+        value = request.values(reveal_key=False)[slot]
+        key = (*key, slot, value)
+        found = self.skeletons.get(key, self)
+        if found is self:
+            data, slots = request.data(), request.slots()
+            built = build_skeleton(self.env, template, language, data, slots, {slot: value})
+            found = built if isinstance(built, Skeleton) else None
+            self.skeletons.put(key, found)
+        return found
+
+    def _stored(self, key: str) -> Skeleton | _Reads | Literal[False] | None:
         """The skeleton on disk (None: the template needs values), False when there is none."""
         data = self.disk.get(key)
         if not isinstance(data, dict):
             return False
         if data.get("needs_values") is True:
             return None
+        if isinstance(data.get("reads"), str):
+            return _Reads(data["reads"])
         try:
             return Skeleton.from_json(data)
         except (KeyError, TypeError, ValueError):

@@ -159,18 +159,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
+    # Whether the stop signal may have cut a line short: the last message starts a line of its own.
+    mid_line = True
     try:
         print(_banner(sandbox), flush=True)
+        mid_line = False
         while True:
             # A timed wait: the loop also looks at pending signals at least this often.
             with contextlib.suppress(queue.Empty):
-                print(_log_line(log.get(timeout=0.5)), flush=True)
+                line = _log_line(log.get(timeout=0.5))
+                mid_line = True
+                print(line, flush=True)
+                mid_line = False
     except (_Stop, KeyboardInterrupt):
         pass
     finally:
         with _stop_signals_for_main_thread_only(block_main=True):
             sandbox.stop()
-    print("sandbox stopped", flush=True)
+    print("\nsandbox stopped" if mid_line else "sandbox stopped", flush=True)
     return 0
 
 
