@@ -708,3 +708,15 @@ def test_serve_without_the_extra_says_how_to_install_it():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=WAIT)
     assert result.returncode == 2
     assert "pip install 'snippetgen[serve]'" in result.stderr
+
+
+def test_the_listening_socket_says_tcp_so_answers_are_not_held_back():
+    # asyncio turns Nagle off only on sockets whose protocol is IPPROTO_TCP; with it on,
+    # each keep-alive answer waits for the client's delayed ACK.
+    from snippetgen.serve.command import _bind
+
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
