@@ -14,7 +14,7 @@ from . import examples
 from .deployment import Deployment
 from .panel import Panel, render_panel
 from .render import SnippetError, render_snippet
-from .rules import SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
+from .rules import LEXERS, SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
 
 COMMANDS = {
     "rules": "print the rule table's coverage matrix",
@@ -25,7 +25,6 @@ COMMANDS = {
     "schema": "print the JSON schema of the panel the dashboard receives",
 }
 
-_LEXERS = {"python": "python", "shell": "bash", "curl": "bash", "javascript": "javascript"}
 
 
 class UsageError(Exception):
@@ -170,7 +169,7 @@ def _highlighter(color: str):
     from pygments.lexers import get_lexer_by_name
 
     formatter = TerminalFormatter()
-    return lambda code, language: highlight(code, get_lexer_by_name(_LEXERS[language]), formatter)
+    return lambda code, language: highlight(code, get_lexer_by_name(LEXERS[language]), formatter)
 
 
 def _print_panel(panel: Panel, deployment: Deployment, args, paint) -> None:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 Situation = Literal["gym", "recurrent_ppo", "pettingzoo", "llm", "supervised", "latent_ppo"]
 TabId = Literal["chat_playground", "arena_client", "arena_cli", "manual_http"]
 Language = Literal["python", "shell", "curl", "javascript"]
+# The Pygments lexer of each snippet language, for the terminal preview and the page.
+LEXERS: dict[str, str] = {"python": "python", "shell": "bash", "curl": "bash", "javascript": "javascript"}
 EnvType = Literal["gym", "pettingzoo", "llm", "supervised"]
 
 SITUATIONS: tuple[Situation, ...] = get_args(Situation)

@@ -14,6 +14,7 @@ import jinja2
 
 from .. import Deployment, Panel, Snippet, rule_table
 from ..examples import example, examples
+from ..rules import LEXERS
 from .rendering import panel as render_panel
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ PAGE_DIR = Path(__file__).parent / "page"
 STATIC_DIR = Path(__file__).parent / "static"
 LANGUAGE_TITLES = {"python": "Python", "shell": "Shell", "curl": "curl", "javascript": "JavaScript"}
 PAGE_TITLES = {"classic_rl": "Classic RL", "advanced_training": "Advanced Training"}
-_LEXERS = {"python": "python", "shell": "bash", "curl": "bash", "javascript": "javascript"}
 _HIGHLIGHT_CLASS = "highlight"
 
 
@@ -77,7 +77,7 @@ def highlight(code: str, language: str) -> str:
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import get_lexer_by_name
 
-    return pygments_highlight(code, get_lexer_by_name(_LEXERS[language]), HtmlFormatter(nowrap=True))
+    return pygments_highlight(code, get_lexer_by_name(LEXERS[language]), HtmlFormatter(nowrap=True))
 
 
 @cache
