@@ -10,9 +10,10 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .lazy import LazyModule
+from .unsafe import check_keys
 
 if TYPE_CHECKING:
     import numpy as np
@@ -126,6 +127,12 @@ class DictSpace(_Space):
     type: Literal["Dict"]
     spaces: dict[str, Space] = Field(min_length=1)
 
+    # Snippets print the keys: none may carry a code point a terminal acts on (unsafe.py).
+    @field_validator("spaces")
+    @classmethod
+    def _safe_keys(cls, spaces: dict) -> dict:
+        return check_keys(spaces)
+
 
 class TupleSpace(_Space):
     type: Literal["Tuple"]
@@ -138,7 +145,11 @@ Space = Annotated[
 ]
 
 
-AgentSpaces = Annotated[dict[str, Space], Field(min_length=1)]
+def _safe_agent_ids(spaces: dict) -> dict:
+    return check_keys(spaces, "agent id")
+
+
+AgentSpaces = Annotated[dict[str, Space], Field(min_length=1), AfterValidator(_safe_agent_ids)]
 """A PettingZoo environment's spaces: agent id → space."""
 
 
