@@ -102,6 +102,12 @@ PLACES = {
         lambda v: {**pettingzoo(v), "agents": None, "observation_space": None},
         "agent id 1 ",
     ),
+    # An agent may be called "type": still a mapping of agents, still checked.
+    "agent id beside an agent called type": (
+        "observation_space",
+        lambda v: {**pettingzoo(v), "agents": None, "observation_space": {"type": SPACE, v: SPACE}},
+        "agent id 1 ",
+    ),
     "observation_space Dict key": (
         "observation_space", lambda v: gym(observation_space=dict_space(v)), "key 1 "
     ),

@@ -22,7 +22,7 @@ from pydantic import (
 from .classify import classify
 from .rules import EnvType, Situation
 from .spaces import AgentSpaces, Space
-from .unsafe import check
+from .unsafe import check, check_keys
 
 Status = Literal["Deployed", "Pending", "Failed"]
 Page = Literal["classic_rl", "advanced_training"]
@@ -99,6 +99,14 @@ class Deployment(BaseModel):
     def _agents(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         for position, agent in enumerate(value or ()):
             check(agent, f"agent id {position} ")
+        return value
+
+    @field_validator("observation_space", "action_space", mode="before")
+    @classmethod
+    def _agent_ids(cls, value: object) -> object:
+        # Before the union: a bad agent id is then one error, not one per kind of space.
+        if isinstance(value, dict) and not isinstance(value.get("type"), str):
+            check_keys(value, "agent id")
         return value
 
     @field_validator("endpoint")

@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .lazy import LazyModule
 from .unsafe import check_keys
@@ -145,11 +145,7 @@ Space = Annotated[
 ]
 
 
-def _safe_agent_ids(spaces: dict) -> dict:
-    return check_keys(spaces, "agent id")
-
-
-AgentSpaces = Annotated[dict[str, Space], Field(min_length=1), AfterValidator(_safe_agent_ids)]
+AgentSpaces = Annotated[dict[str, Space], Field(min_length=1)]
 """A PettingZoo environment's spaces: agent id → space."""
 
 

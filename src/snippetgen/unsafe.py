@@ -58,5 +58,6 @@ def check(text: str, what: str = "") -> str:
 def check_keys(mapping: dict, what: str = "key") -> dict:
     """`mapping`, or a ValueError naming the position (never the text) of a bad key."""
     for position, key in enumerate(mapping):
-        check(key, f"{what} {position} ")
+        if isinstance(key, str):  # others are refused as keys by the model's type
+            check(key, f"{what} {position} ")
     return mapping
