@@ -118,8 +118,26 @@ def test_bad_field_named(field, value):
 
 
 def test_hostile_name_is_just_data():
-    name = 'x"; rm -rf ~; "\n$(touch pwned)`id`\u2028'
+    name = 'x"; rm -rf ~; "\n$(touch pwned)`id`\t☃'
     assert make(name=name).name == name
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("name", "agent\x1b[201~\x15echo PWNED\r", "U+001B (a control character), found at index 5"),
+        ("name", "agent\u202ex", "U+202E RIGHT-TO-LEFT OVERRIDE (a bidi control), found at index 5"),
+        ("name", "a\x00b", "U+0000 (a control character), found at index 1"),
+        ("algorithm", "PPO\u200b", "U+200B ZERO WIDTH SPACE (a zero-width character), found at index 3"),
+        ("endpoint", "https://a.example.com/\ufeff", "U+FEFF ZERO WIDTH NO-BREAK SPACE (a byte order mark)"),
+        ("env_id", "Cart\x7fPole-v1", "U+007F (a control character), found at index 4"),
+    ],
+)
+def test_code_points_a_terminal_acts_on_are_refused(field, value, message):
+    """Paste-safe: the field and the code point named, the value never shown (see test_paste_safe.py)."""
+    error = error_of(**{field: value}, api_key=FAKE_KEY)
+    assert [e["loc"] for e in error.errors()] == [(field,)]
+    assert f"must not contain {message}" in str(error) and FAKE_KEY not in str(error) and value not in str(error)
 
 
 @pytest.mark.parametrize(

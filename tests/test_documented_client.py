@@ -106,11 +106,12 @@ def test_cli_cell_is_valid_shell_with_the_documented_commands(cell):
     assert check.returncode == 0, check.stderr
     commands = [w for w in (shlex.split(line, comments=True) for line in code.splitlines()) if w and w[0] == "arena"]
     if cell[1] == "llm":
-        assert commands == [["arena", "login"], ["arena", "inference", "list", "--name", "$DEPLOYMENT_NAME"]]
+        assert commands == [["arena", "login"], ["arena", "inference", "list", "--name=$DEPLOYMENT_NAME"]]
     else:
+        # Options first; "--" ends them, so no name is read as an option.
         assert commands == [
             ["arena", "login"],
-            ["arena", "inference", "run", "$DEPLOYMENT_NAME", "--obs", "$OBS"],
+            ["arena", "inference", "run", "--obs=$OBS", "--", "$DEPLOYMENT_NAME"],
         ]
 
 

@@ -29,6 +29,7 @@ from snippetgen.caches import DiskStore
 from snippetgen.examples import example, examples
 from snippetgen.render import Request, _environment, _Reads, build_skeleton, renderer
 from snippetgen.rules import SITUATIONS, rule_table
+from snippetgen.unsafe import PATTERN as UNSAFE
 from space_cases import SPACES
 
 KEY_DISPLAYS = ("masked", "env", "placeholders")
@@ -87,7 +88,9 @@ hostile = st.lists(
     min_size=1,
     max_size=6,
 ).map("".join)
-names = hostile.filter(lambda s: s.strip() and len(s) <= 1000)
+# Deployment refuses unsafe.py's code points in names and agent ids; prompts keep them.
+safe_text = hostile.map(lambda s: UNSAFE.sub("", s))
+names = safe_text.filter(lambda s: s.strip() and len(s) <= 1000)
 keys = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=60)
 endpoints = st.builds(
     lambda host, path: f"https://{host}.example.com/{path}",
@@ -96,7 +99,7 @@ endpoints = st.builds(
 )
 spaces = st.sampled_from(sorted(SPACES)).map(SPACES.__getitem__)
 agent_ids = st.lists(
-    st.from_regex(r"[a-z_]{1,8}_[0-9]", fullmatch=True) | hostile, min_size=1, max_size=3, unique=True
+    st.from_regex(r"[a-z_]{1,8}_[0-9]", fullmatch=True) | safe_text, min_size=1, max_size=3, unique=True
 )
 
 

@@ -9,8 +9,10 @@ Two layers:
   and prompts run against the sandbox, which must receive each value exactly,
   while a marker file that every injected command would create never appears.
 
-Names are free text (quotes, backslashes, newlines, `$(...)`, backticks, unicode,
-300+ characters). Two limits come from outside snippetgen: the released client
+Names are free text (quotes, backslashes, newlines, tabs, `$(...)`, backticks,
+unicode, 300+ characters) but for the code points a terminal acts on, which
+Deployment refuses (tests/test_paste_safe.py); prompts keep those, so the shell
+writes them in ANSI-C quotes, `$'…'`. Two limits come from outside snippetgen: the released client
 strips surrounding whitespace from names, so executed names have none, and its
 `arena agent list` prints names through Rich markup, so executed names avoid `[`.
 Keys are Bearer tokens, so visible ASCII without spaces. No value holds NUL or
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 import shlex
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from snippetgen import render_snippet
 from snippetgen.examples import example
 from snippetgen.rules import SITUATIONS, rule_table
 from snippetgen.sandbox import Sandbox
+from snippetgen.unsafe import PATTERN as UNSAFE
 
 PROFILES = tuple(rule_table().profiles)
 PLATFORM = "/api/cli/v1/inference/deployments"
@@ -52,10 +56,38 @@ def python_constants(code: str) -> dict[str, object]:
     return constants
 
 
+# What the shell filter writes inside `$'…'`, and what bash reads it as.
+_ANSI_C = re.compile(r"\\(x[0-9a-f]{2}|[\\'nt])|([^\\'])")
+_ANSI_C_WORD = re.compile(r"\$'((?:[^\\']|\\.)*)'(\n|$)", re.DOTALL)
+
+
+def ansi_c(body: str) -> str:
+    """The text of an ANSI-C quoted word's body, as bash expands it."""
+    out = bytearray()
+    end = 0
+    for found in _ANSI_C.finditer(body):
+        assert found.start() == end, f"not an escape the shell filter writes: {body[end:end + 6]!r}"
+        escape, plain = found.groups()
+        if plain is not None:
+            out += plain.encode("utf-8")
+        elif escape[0] == "x":
+            out.append(int(escape[1:], 16))
+        else:
+            out += {"n": b"\n", "t": b"\t"}.get(escape, escape.encode())
+        end = found.end()
+    assert end == len(body)
+    return out.decode("utf-8")
+
+
 def shell_constant(script: str, name: str) -> str:
-    """The value of a `NAME=<word>` line, read by a POSIX lexer; the word must end its line."""
+    """The value of a `NAME=<word>` line, read by a POSIX lexer (an ANSI-C word by
+    ansi_c); the word must end its line."""
     head = f"{name}="
     start = 0 if script.startswith(head) else script.index("\n" + head) + 1
+    if script.startswith("$'", start + len(head)):
+        word = _ANSI_C_WORD.match(script, start + len(head))
+        assert word, "the assignment is not one ANSI-C word on its line"
+        return ansi_c(word.group(1))
     lexer = shlex.shlex(script[start + len(head):], posix=True)
     lexer.whitespace_split = True
     lexer.commenters = ""
@@ -76,7 +108,7 @@ _FRAGMENTS = [
 hostile_text = st.lists(
     st.one_of(st.sampled_from(_FRAGMENTS), st.text(_TEXT_CHARS, max_size=12)), min_size=1, max_size=8
 ).map("".join)
-names = hostile_text.filter(lambda s: s.strip() and len(s) <= 1000)
+names = hostile_text.map(lambda s: UNSAFE.sub("", s)).filter(lambda s: s.strip() and len(s) <= 1000)
 prompts = hostile_text.filter(lambda s: s.strip())
 _KEY_CHARS = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
 # Long keys by repetition: drawing 300+ characters one by one would dominate the run time.
@@ -146,7 +178,9 @@ def hostile_cases(marker) -> list[tuple[str, str, str]]:
         (f"'; {touch}; '", "'''\"\"\"", f"'''; import os; os.system('{touch}'); '''"),
         (f"line one\n{touch}\nline three", "a&&b||c;d|e<f>g", f"first\n{touch}\n\\n not a newline"),
         ("back\\slash\\ and \\' and \\\"", "{{name}}%s${HOME}", "{% raw %}{{ name }}"),
-        ("ünïcødé ☃ 名前 🚀 \u2028 \u202e gnirts", "unicode-is-not-allowed-in-keys-" + "z" * 20, "日本語 ☃ 🚀 \u2028"),
+        ("ünïcødé ☃ 名前 🚀 gnirts", "unicode-is-not-allowed-in-keys-" + "z" * 20, "日本語 🚀 \u2028 \u202e"),
+        # Paste-jacking: ESC[201~ ends a bracketed paste, ^U clears the line, CR runs it.
+        ("paste\tjack", "k", f"agent\x1b[201~\x15{touch}\r\x7f\x85\u2066\u200b\ufeff"),
         ("--help", "-x", "--prompt"),
         ("-x", "--", "-h"),
         ("☃" * 350 + f"$({touch})", "K" * 400, "long " * 100 + f"`{touch}`"),
@@ -160,7 +194,8 @@ def hostile_cases(marker) -> list[tuple[str, str, str]]:
     for i in range(6):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(5, 60))).strip() or "x"
         key = "".join(rng.choice("!\"#$%&'()*+,-./:;<=>?@\\^_`{|}~aZ09") for _ in range(rng.randint(8, 80)))
-        generated.append((f"{text} #{i}", key, f"{text} prompt {i}"))
+        name = UNSAFE.sub("", text).strip() or "x"  # Deployment refuses the CR of "\r\n"
+        generated.append((f"{name} #{i}", key, f"{text} prompt {i}"))
     return handmade + generated
 
 

@@ -219,7 +219,8 @@ def test_pettingzoo_shows_the_optional_fields_and_leaves_them_out_as_the_client_
 # ---------------------------------------------------------------- hostile values
 
 MARKER = "pwned"
-HOSTILE_NAME = f"x\"; touch {MARKER}; \"\n$(touch {MARKER}) `touch {MARKER}` \\ ' 🦀 \u2028 ${{HOME}}"
+# Deployment refuses U+2028 and its kin in a name (unsafe.py); the prompt keeps them.
+HOSTILE_NAME = f"x\"; touch {MARKER}; \"\n$(touch {MARKER}) `touch {MARKER}` \\ ' 🦀 ${{HOME}}"
 # A Bearer token is visible ASCII without spaces, so ${IFS} stands in for them.
 HOSTILE_KEY = f"k'\"$(touch${{IFS}}{MARKER})`touch${{IFS}}{MARKER}`;\\|&<>{{}}!*?~#%^[]"
 HOSTILE_PROMPT = (

@@ -22,6 +22,7 @@ from pydantic import (
 from .classify import classify
 from .rules import EnvType, Situation
 from .spaces import AgentSpaces, Space
+from .unsafe import check, check_keys
 
 Status = Literal["Deployed", "Pending", "Failed"]
 Page = Literal["classic_rl", "advanced_training"]
@@ -81,11 +82,31 @@ class Deployment(BaseModel):
 
     @field_validator("name", "algorithm")
     @classmethod
-    def _no_nul(cls, value: str) -> str:
-        if "\x00" in value:
-            raise ValueError("must not contain a NUL character")
+    def _text(cls, value: str) -> str:
+        check(value)
         if not value.strip():
             raise ValueError("must not be blank")
+        return value
+
+    # Snippets print these too: none may carry a code point a terminal acts on (unsafe.py).
+    @field_validator("env_id")
+    @classmethod
+    def _env_id(cls, value: str | None) -> str | None:
+        return None if value is None else check(value)
+
+    @field_validator("agents")
+    @classmethod
+    def _agents(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for position, agent in enumerate(value or ()):
+            check(agent, f"agent id {position} ")
+        return value
+
+    @field_validator("observation_space", "action_space", mode="before")
+    @classmethod
+    def _agent_ids(cls, value: object) -> object:
+        # Before the union: a bad agent id is then one error, not one per kind of space.
+        if isinstance(value, dict) and not isinstance(value.get("type"), str):
+            check_keys(value, "agent id")
         return value
 
     @field_validator("endpoint")
@@ -93,6 +114,7 @@ class Deployment(BaseModel):
     def _endpoint(cls, value: str | None) -> str | None:
         if value is None:
             return None
+        check(value)
         if any(ch.isspace() for ch in value):
             raise ValueError("must not contain whitespace")
         parts = urlsplit(value)

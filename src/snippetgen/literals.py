@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json as _json
 import math
+import re
 from typing import TYPE_CHECKING
 
 from .lazy import LazyModule, loaded
+from .unsafe import PATTERN as _UNSAFE
 
 if TYPE_CHECKING:
     import numpy as np
@@ -71,28 +73,54 @@ def python(value) -> Code:
     return Code(_py(value))
 
 
+def _u_escape(found: re.Match) -> str:
+    return f"\\u{ord(found.group()):04x}"
+
+
+def _ansi_c_escape(found: re.Match) -> str:
+    char = found.group()
+    if char in _ANSI_C:
+        return _ANSI_C[char]
+    # Its UTF-8 bytes: `\xHH` means the same bytes in any locale, unlike `\uHHHH`.
+    return "".join(f"\\x{byte:02x}" for byte in char.encode("utf-8"))
+
+
+_ANSI_C = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t"}
+_ANSI_C_SPECIAL = re.compile(f"[\\\\'\n\t]|{_UNSAFE.pattern}")
+
+
 def shell(value) -> Code:
-    """One POSIX shell word that expands to exactly `value`: single quotes, `'` → `'\\''`."""
+    """One shell word that expands to exactly `value`: single quotes, `'` → `'\\''`.
+
+    A value with a code point a terminal would act on (unsafe.py) is written in
+    ANSI-C quotes instead, `$'…'` (bash, zsh, ksh, POSIX.1-2024), with each such
+    code point as `\\xHH` escapes, so what is pasted holds none of them raw.
+    """
     if not isinstance(value, (str, int)) or isinstance(value, bool):
         raise TypeError(f"no shell word for {type(value).__name__}")
     text = str(value)
     if "\x00" in text:
         raise ValueError("a shell word cannot hold a NUL character")
+    if _UNSAFE.search(text):
+        return Code("$'" + _ANSI_C_SPECIAL.sub(_ansi_c_escape, text) + "'")
     return Code("'" + text.replace("'", "'\\''") + "'")
 
 
 def json(value, *, indent: int | None = None) -> Code:
-    """JSON text for `value` (NumPy arrays become nested lists)."""
-    return Code(_json.dumps(_plain(value), ensure_ascii=False, indent=indent, allow_nan=False))
+    """JSON text for `value` (NumPy arrays become nested lists). Text stays as it is
+    but for the code points of unsafe.py, written `\\uXXXX` (outside a string
+    JSON text has none of them, so escaping them anywhere is escaping them in strings)."""
+    text = _json.dumps(_plain(value), ensure_ascii=False, indent=indent, allow_nan=False)
+    return Code(_UNSAFE.sub(_u_escape, text))
 
 
 def _js(value) -> str:
     if value is None or isinstance(value, bool):
         return _json.dumps(value)
     if isinstance(value, str):
-        # U+2028/U+2029 end a line inside a string literal in pre-2019 engines.
-        text = _json.dumps(value, ensure_ascii=False)
-        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        # unsafe.py's code points as \uXXXX: among them U+2028/U+2029, which end a
+        # line inside a string literal in pre-2019 engines.
+        return _UNSAFE.sub(_u_escape, _json.dumps(value, ensure_ascii=False))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -185,12 +213,12 @@ def _js_wrapped(value, indent: int, width: int, used: int = 0) -> str:
 
 
 def javascript(value, *, width: int | None = None) -> Code:
-    """A JavaScript expression for `value`. Strings are JSON with U+2028 and U+2029
-    escaped, so they cannot end a line in older engines. A NumPy array becomes
-    `npy(NPY_<DTYPE>_<SHAPE>, typed array)`, its wire form: the snippet defines
-    npy() and the header constant (see npy.py), the typed array holds the values
-    in row-major order. With `width`, objects and arrays longer than that are
-    written one entry per line."""
+    """A JavaScript expression for `value`. Strings are JSON with unsafe.py's code
+    points escaped, U+2028 and U+2029 among them (they end a line in older
+    engines). A NumPy array becomes `npy(NPY_<DTYPE>_<SHAPE>, typed array)`, its
+    wire form: the snippet defines npy() and the header constant (see npy.py),
+    the typed array holds the values in row-major order. With `width`, objects
+    and arrays longer than that are written one entry per line."""
     return Code(_js(value) if width is None else _js_wrapped(value, 0, width))
 
 

@@ -10,9 +10,10 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .lazy import LazyModule
+from .unsafe import check_keys
 
 if TYPE_CHECKING:
     import numpy as np
@@ -125,6 +126,12 @@ class MultiBinary(_Space):
 class DictSpace(_Space):
     type: Literal["Dict"]
     spaces: dict[str, Space] = Field(min_length=1)
+
+    # Snippets print the keys: none may carry a code point a terminal acts on (unsafe.py).
+    @field_validator("spaces")
+    @classmethod
+    def _safe_keys(cls, spaces: dict) -> dict:
+        return check_keys(spaces)
 
 
 class TupleSpace(_Space):

@@ -1,7 +1,7 @@
 DEPLOYMENT_NAME='pendulum-latent'
 
 arena login
-arena agent list --name "$DEPLOYMENT_NAME"
+arena agent list --name="$DEPLOYMENT_NAME"
 # Select it as the active agent ("--": a name is never read as an option).
 arena agent run -- "$DEPLOYMENT_NAME"
 # The arena CLI has no predict command: send inputs with the Arena client or Manual HTTP tab.

@@ -1,4 +1,4 @@
 DEPLOYMENT_NAME='gsm8k-grpo'
 
 arena login
-arena inference list --name "$DEPLOYMENT_NAME"
+arena inference list --name="$DEPLOYMENT_NAME"

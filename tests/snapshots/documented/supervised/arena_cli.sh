@@ -2,4 +2,5 @@ DEPLOYMENT_NAME='digits-classifier'
 OBS='[[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]'
 
 arena login
-arena inference run "$DEPLOYMENT_NAME" --obs "$OBS"
+# Options first, then the name after "--", so a name is never read as an option.
+arena inference run --obs="$OBS" -- "$DEPLOYMENT_NAME"
