@@ -202,7 +202,7 @@ def _warn_once(folder: Path, reason: str) -> None:
     )
 
 
-class Refused(Exception):
+class _Refused(Exception):
     """A cache folder that must not be trusted, and why."""
 
     def __init__(self, folder: Path, reason: str) -> None:
@@ -224,11 +224,11 @@ def _check(fd: int, folder: Path) -> None:
     """Refuses a folder that another user could write into."""
     info = os.fstat(fd)
     if not stat.S_ISDIR(info.st_mode):
-        raise Refused(folder, "it is not a folder")
+        raise _Refused(folder, "it is not a folder")
     if info.st_uid != os.geteuid():
-        raise Refused(folder, f"it belongs to another user (uid {info.st_uid})")
+        raise _Refused(folder, f"it belongs to another user (uid {info.st_uid})")
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise Refused(folder, f"its group or others may write to it (mode {stat.S_IMODE(info.st_mode):04o})")
+        raise _Refused(folder, f"its group or others may write to it (mode {stat.S_IMODE(info.st_mode):04o})")
 
 
 def _open_folder(name: str | Path, folder: Path, dir_fd: int | None) -> int:
@@ -260,7 +260,7 @@ def _open_dir(name: str | Path, folder: Path, dir_fd: int | None) -> int:
         raise
     except OSError as error:
         if _is_link(name, dir_fd):
-            raise Refused(folder, "it is a symbolic link") from error
+            raise _Refused(folder, "it is a symbolic link") from error
         raise
 
 
@@ -341,7 +341,7 @@ class DiskStore:
                 return _open_folder(folder.name, folder, root_fd)
             finally:
                 os.close(root_fd)
-        except Refused as refused:
+        except _Refused as refused:
             self._off = True
             _warn_once(refused.folder, refused.reason)
         except OSError:
