@@ -6,7 +6,8 @@ numpy off the hot path.
 - after warm-up, new values render with `black.format_str` raising;
 - a new process renders from the skeletons on disk without importing black or numpy,
   and those skeletons never hold a deployment's name, endpoint or key;
-- an identical request is answered from memory.
+- an identical request is answered from memory, and two requests share a memo key
+  exactly when everything they render from is equal.
 """
 
 from __future__ import annotations
