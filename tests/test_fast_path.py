@@ -6,7 +6,8 @@ numpy off the hot path.
 - after warm-up, new values render with `black.format_str` raising;
 - a new process renders from the skeletons on disk without importing black or numpy,
   and those skeletons never hold a deployment's name, endpoint or key;
-- an identical request is answered from memory.
+- an identical request is answered from memory, and two requests share a memo key
+  exactly when everything they render from is equal.
 """
 
 from __future__ import annotations
@@ -27,7 +28,15 @@ from snippetgen import Deployment, Placeholders, render_panel, render_snippet
 from snippetgen.assignment import _width_table, assignment
 from snippetgen.caches import DiskStore
 from snippetgen.examples import example, examples
-from snippetgen.render import Request, _environment, _Reads, build_skeleton, renderer
+from snippetgen.render import (
+    DEFAULT_PROMPT,
+    Request,
+    _environment,
+    _exact_json,
+    _Reads,
+    build_skeleton,
+    renderer,
+)
 from snippetgen.rules import SITUATIONS, rule_table
 from snippetgen.unsafe import PATTERN as UNSAFE
 from space_cases import SPACES
@@ -291,6 +300,45 @@ def test_an_identical_request_is_answered_from_memory():
     other_key = render_panel(other)
     assert other_key is not first and "another-key-0042" in json.dumps(other_key.model_dump())
     assert render_snippet(deployment, "arena_cli") is render_snippet(deployment, "arena_cli")
+
+
+def _exact(request: Request) -> tuple:
+    """Everything a request's output depends on, as plain values."""
+    deployment = request.deployment
+    key = deployment.api_key.get_secret_value() if deployment.api_key else None
+    rest = _exact_json().to_json(deployment, exclude={"api_key"})
+    placeholders = tuple(request.placeholders.__dict__.values())
+    return rest, key, request.profile, request.key_display, placeholders, request.prompt
+
+
+_CHANGES = [
+    {}, {"name": "other name"}, {"endpoint": "https://other.example.com"}, {"api_key": "fake-other-key-0001"},
+    {"status": "Failed"}, {"connected": False}, {"env_id": None},
+]
+_OPTIONS = st.fixed_dictionaries(
+    {
+        "profile": st.sampled_from(PROFILES),
+        "key_display": st.sampled_from(KEY_DISPLAYS),
+        "prompt": st.sampled_from([None, DEFAULT_PROMPT, "another prompt"]),
+        "placeholders": st.sampled_from([None, Placeholders(), Placeholders(name="N")]),
+    }
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(deployments(), st.sampled_from(_CHANGES), _OPTIONS, st.none() | _OPTIONS)
+def test_two_requests_share_a_key_exactly_when_everything_they_render_from_is_equal(
+    deployment, change, options, other_options
+):
+    other = Deployment.model_validate({**deployment.model_dump(), **change})
+    first, second = Request(deployment, **options), Request(other, **(other_options or options))
+    assert (first.key == second.key) == (_exact(first) == _exact(second))
+    # A shape is all of it but the slot values (name, endpoint, key, env id, prompt).
+    values = {"name", "endpoint", "api_key", "env_id"}
+    rest = [_exact_json().to_json(r.deployment, exclude=values) for r in (first, second)]
+    same_shape = rest[0] == rest[1] and first.placeholders == second.placeholders
+    assert (first.shape() == second.shape()) == (same_shape and first.slots() == second.slots())
 
 
 def test_nan_infinity_and_none_bounds_are_different_requests():

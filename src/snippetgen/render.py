@@ -19,6 +19,8 @@ Two ways lead to the same text, byte for byte (tests/test_fast_path.py):
 from __future__ import annotations
 
 import ast
+import inspect
+import json
 import re
 import sys
 import threading
@@ -32,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from . import literals, npy, wire
 from .assignment import assignment
-from .caches import LRU, DiskStore, cache_dir
+from .caches import DiskStore, Memo, cache_dir, digest
 from .deployment import Deployment
 from .lazy import LazyModule
 from .rules import TEMPLATE_DIR, Language, LanguageRule, RuleTable, Situation, TabId, rule_table
@@ -193,9 +195,18 @@ def format_python_naive(code: str) -> str:
     return black.format_str(code, mode=black.Mode())
 
 
-@lru_cache(maxsize=256)
+ASSIGNMENT_CACHE_BYTES = 1 << 20
+"""black's lines for constants that are not text (None): a handful of short lines."""
+_black_assignments = Memo(ASSIGNMENT_CACHE_BYTES)
+
+
 def _black_assignment(line: str) -> str:
-    return format_python_naive(line + "\n").rstrip("\n")
+    key = digest("assignment/1", line)
+    found = _black_assignments.get(key)
+    if found is None:
+        found = format_python_naive(line + "\n").rstrip("\n")
+        _black_assignments.put(key, found)
+    return found
 
 
 def _python_assignment(name: str, value: object) -> str:
@@ -209,10 +220,18 @@ def _python_assignment(name: str, value: object) -> str:
 _AST_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=1024)
 def _imported_packages(code: str) -> tuple[str, ...]:
-    """The pip packages a Python snippet imports, in import order."""
-    packages = rule_table().packages
+    """The pip packages a Python snippet imports, in import order (remembered per rule table)."""
+    state = renderer()
+    key = digest("imports/1", code)
+    found = state.imports.get(key)
+    if found is None:
+        found = _parse_imports(code, state.table.packages)
+        state.imports.put(key, found)
+    return found
+
+
+def _parse_imports(code: str, packages: dict[str, str]) -> tuple[str, ...]:
     found = []
     with _AST_LOCK:
         tree = ast.parse(code)
@@ -359,11 +378,6 @@ class Skeleton:
     def to_json(self) -> dict:
         return {"texts": self.texts, "fills": self.fills, "packages": self.packages}
 
-    @classmethod
-    def from_json(cls, data: dict) -> Skeleton:
-        fills = tuple((slot, f, dict(options), constant) for slot, f, options, constant in data["fills"])
-        return cls(tuple(data["texts"]), fills, tuple(data["packages"]))
-
 
 def build_skeleton(
     env: jinja2.Environment,
@@ -416,6 +430,19 @@ def build_skeleton(
 
 # ---------------------------------------------------------------- renderer state
 
+# Byte budgets of the in-memory caches (entries are measured by caches.footprint).
+SKELETON_CACHE_BYTES = 32 << 20
+"""Skeletons, a few KB each: every template for a few thousand shapes, as a docs build or
+a busy dashboard meets them, so new values almost never run Jinja or black."""
+SNIPPET_CACHE_BYTES = 16 << 20
+"""Rendered snippets (shown and copied code), a few KB each: about a thousand recent ones."""
+PANEL_CACHE_BYTES = 32 << 20
+"""Whole panels, up to ~100 KB each: a few hundred recent rows answered from memory."""
+IMPORTS_CACHE_BYTES = 1 << 20
+"""The packages each formatted Python text imports: a short tuple per text."""
+
+_MISS = object()
+
 
 class Renderer:
     """Compiled templates and caches for one loaded rule table."""
@@ -423,26 +450,31 @@ class Renderer:
     def __init__(self, table: RuleTable) -> None:
         self.table = table
         self.env = _environment()
-        self.skeletons = LRU(4096)
-        self.snippets = LRU(1024)
-        self.panels = LRU(256)
+        self.skeletons = Memo(SKELETON_CACHE_BYTES)
+        self.snippets = Memo(SNIPPET_CACHE_BYTES)
+        self.panels = Memo(PANEL_CACHE_BYTES)
+        self.imports = Memo(IMPORTS_CACHE_BYTES)
         package = Path(__file__).parent
         sources = sorted(package.glob("*.py")) + sorted(p for p in TEMPLATE_DIR.rglob("*") if p.is_file())
         self.disk = DiskStore(cache_dir(), sources)
 
     def skeleton(self, template: str, language: Language, request: Request) -> Skeleton | None:
+        # The template and language are the rule table's names; the shape, a digest.
         key = (template, language, request.shape())
-        found = self.skeletons.get(key, self)
-        if found is self:
-            found = self._stored(repr(key))
-            if found is False:
+        found = self.skeletons.get(key, _MISS)
+        if found is _MISS:
+            name = digest("skeleton/1", *key).hex()
+            found = self.disk.get(name, lambda raw: _entry(raw, language, request.slots()))
+            if found is None:
                 found = build_skeleton(self.env, template, language, request.data(), request.slots())
                 if found is None:
-                    self.disk.put(repr(key), {"needs_values": True})
+                    self.disk.put(name, {"needs_values": True})
                 elif isinstance(found, _Reads):
-                    self.disk.put(repr(key), {"reads": found.slot})
+                    self.disk.put(name, {"reads": found.slot})
                 else:
-                    self.disk.put(repr(key), found.to_json())
+                    self.disk.put(name, found.to_json())
+            elif isinstance(found, _NeedsValuesEntry):
+                found = None
             self.skeletons.put(key, found)
         if isinstance(found, _Reads):
             return self._keyed_on_value(key, found.slot, template, language, request)
@@ -453,28 +485,76 @@ class Renderer:
     ) -> Skeleton | None:
         # Kept in memory only: the value (a prompt, say) stays off the disk.
         value = request.values(reveal_key=False)[slot]
-        key = (*key, slot, value)
-        found = self.skeletons.get(key, self)
-        if found is self:
+        key = (*key, slot, digest("value/1", value))
+        found = self.skeletons.get(key, _MISS)
+        if found is _MISS:
             data, slots = request.data(), request.slots()
             built = build_skeleton(self.env, template, language, data, slots, {slot: value})
             found = built if isinstance(built, Skeleton) else None
             self.skeletons.put(key, found)
         return found
 
-    def _stored(self, key: str) -> Skeleton | _Reads | Literal[False] | None:
-        """The skeleton on disk (None: the template needs values), False when there is none."""
-        data = self.disk.get(key)
-        if not isinstance(data, dict):
-            return False
-        if data.get("needs_values") is True:
-            return None
-        if isinstance(data.get("reads"), str):
-            return _Reads(data["reads"])
-        try:
-            return Skeleton.from_json(data)
-        except (KeyError, TypeError, ValueError):
-            return False
+
+class _NeedsValuesEntry:
+    """A stored entry saying the template needs the values themselves."""
+
+
+_NEEDS_VALUES = _NeedsValuesEntry()
+
+# The options each literal filter takes (keyword-only: `indent`, `width`).
+_FILTER_OPTIONS = {
+    name: {p.name for p in inspect.signature(write).parameters.values() if p.kind is p.KEYWORD_ONLY}
+    for name, write in literals.FILTERS.items()
+}
+
+
+def _entry(raw: bytes, language: Language, slots: dict[str, bool]) -> Skeleton | _Reads | _NeedsValuesEntry:
+    """A stored entry, checked to be exactly what `Renderer.skeleton` writes; ValueError otherwise."""
+    data = json.loads(raw)
+    if type(data) is not dict:
+        raise ValueError("not an object")
+    present = {slot for slot, has_value in slots.items() if has_value}
+    keys = data.keys()
+    if keys == {"needs_values"} and data["needs_values"] is True:
+        return _NEEDS_VALUES
+    if keys == {"reads"}:
+        slot = data["reads"]
+        if type(slot) is not str or slot not in present or slot == "api_key":
+            raise ValueError("reads an unknown slot")
+        return _Reads(slot)
+    if keys != {"texts", "fills", "packages"}:
+        raise ValueError("unexpected keys")
+    texts, fills, packages = data["texts"], data["fills"], data["packages"]
+    if type(texts) is not list or not all(type(text) is str for text in texts):
+        raise ValueError("texts")
+    if type(fills) is not list or len(texts) != len(fills) + 1:
+        raise ValueError("fills")
+    known_packages = set(rule_table().packages.values())
+    if type(packages) is not list or not all(type(p) is str and p in known_packages for p in packages):
+        raise ValueError("packages")
+    if language != "python" and packages:
+        raise ValueError("packages")
+    checked: list[Fill] = []
+    for fill in fills:
+        if type(fill) is not list or len(fill) != 4:
+            raise ValueError("a fill")
+        slot, filter_name, options, constant = fill
+        if type(slot) is not str or slot not in present:
+            raise ValueError("a fill's slot")
+        if type(filter_name) is not str or filter_name not in literals.FILTERS:
+            raise ValueError("a fill's filter")
+        if type(options) is not dict or not set(options) <= _FILTER_OPTIONS[filter_name]:
+            raise ValueError("a fill's options")
+        if not all(value is None or type(value) is int for value in options.values()):
+            raise ValueError("a fill's options")
+        if language == "python":
+            named = type(constant) is str and re.fullmatch(_NAME, constant)
+            if filter_name != "py" or options or not named:
+                raise ValueError("a fill's constant")
+        elif constant is not None:
+            raise ValueError("a fill's constant")
+        checked.append((slot, filter_name, options, constant))
+    return Skeleton(tuple(texts), tuple(checked), tuple(packages))
 
 
 _renderer: Renderer | None = None
@@ -534,17 +614,19 @@ class Request:
         self.prompt = DEFAULT_PROMPT if prompt is None else prompt
         self._rest = _exact_json().to_json(deployment, exclude=_SLOT_FIELD_SET)
         fields = deployment.__dict__
-        self.key = (
+        self.key = digest(
+            "request/1",
             self._rest,
-            tuple([_secret(fields[name]) for name in _SLOT_FIELDS]),
+            [_secret(fields[name]) for name in _SLOT_FIELDS],
             profile,
             key_display,
-            tuple(self.placeholders.__dict__.values()),
+            list(self.placeholders.__dict__.values()),
             self.prompt,
         )
-        """Everything the output depends on, the real key included: for the in-memory memo only."""
+        """A digest of everything the output depends on, the real key included: the memos' key."""
         self._shown: dict[str, Any] | None = None
         self._data: dict[str, Any] | None = None
+        self._shape: bytes | None = None
 
     def __repr__(self) -> str:
         return f"Request({self.deployment!r}, profile={self.profile!r}, key_display={self.key_display!r})"
@@ -567,9 +649,12 @@ class Request:
         """Each slot, and whether it has a value (a template tests it for none)."""
         return {name: value is not None for name, value in self.values(reveal_key=False).items()}
 
-    def shape(self) -> tuple:
-        """Everything but the slot values that reaches a template: a skeleton's key."""
-        return (self._rest, tuple(self.placeholders.__dict__.values()), tuple(self.slots().items()))
+    def shape(self) -> bytes:
+        """A digest of everything but the slot values that reaches a template: a skeleton's key."""
+        if self._shape is None:
+            slots = [(name, present) for name, present in self.slots().items()]
+            self._shape = digest("shape/1", self._rest, list(self.placeholders.__dict__.values()), slots)
+        return self._shape
 
     def data(self) -> dict[str, Any]:
         if self._data is None:
@@ -588,8 +673,10 @@ class Request:
     def snippet(self, tab: TabId, language: Language | None = None, *, black_cache: bool = True) -> Snippet:
         """The snippet of one tab (in one language); see render_snippet."""
         state = renderer()
+        # Stored only once rendered, so the tab and language are then the rule table's names.
+        key = (self.key, tab, language)
         if black_cache:
-            found = state.snippets.get((self.key, tab, language))
+            found = state.snippets.get(key)
             if found is not None:
                 return found
         table = state.table
@@ -610,7 +697,7 @@ class Request:
             raise SnippetError(reason)
         snippet = self._render(state, tab, chosen, lang_rule, black_cache)
         if black_cache:
-            state.snippets.put((self.key, tab, language), snippet)
+            state.snippets.put(key, snippet)
         return snippet
 
     def _render(
