@@ -7,10 +7,10 @@ snippet can build an observation the deployed agent accepts.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .lazy import LazyModule
 
@@ -37,9 +37,81 @@ DTYPES = (
 Dtype = Literal[DTYPES]  # type: ignore[valid-type]
 Bound = float | list
 
+# Budgets on what a space's example makes a snippet print, checked from the declared
+# shapes before any array exists. A uniform array prints in constant size in every
+# language, so MAX_ELEMENTS bounds memory and time only: 2**17 admits a 210x160x3 Atari
+# frame (100,800) and stacked 4x84x84 frames. Elements that need a value each (bounds no
+# single value satisfies) print one by one, up to 10 times in a panel (code and copy code
+# of 5 snippets), and every array adds its own lines: MAX_LISTED_ELEMENTS, MAX_ARRAYS and
+# MAX_AGENTS keep the worst panel under 256 KB and its render under 100 ms.
+MAX_ELEMENTS = 2**17
+"""Elements of one field's example values: observations, action masks, per-agent values."""
+MAX_LISTED_ELEMENTS = 1024
+"""Of those, elements whose bounds leave no single value for all, so each is printed."""
+MAX_ARRAYS = 128
+"""Arrays one field's example holds: leaves of Dict and Tuple spaces, summed over agents."""
+MAX_AGENTS = 64
+"""Agents of a PettingZoo deployment (`agents`, and agent id → space mappings)."""
+
 
 class _Space(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    # (elements, listed elements, arrays) of this space's example, summed over its parts.
+    _cost: tuple[int, int, int] = PrivateAttr(default=(0, 0, 0))
+
+    @model_validator(mode="after")
+    def _within_budget(self) -> _Space:
+        self._cost = self._own_cost()
+        check_budget(self._cost)
+        return self
+
+    def _own_cost(self) -> tuple[int, int, int]:
+        parts = getattr(self, "spaces", None)
+        if parts is None:
+            raise NotImplementedError
+        children = parts.values() if isinstance(parts, dict) else parts
+        return _sum_costs(child._cost for child in children)
+
+
+def _sum_costs(costs: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
+    elements = listed = arrays = 0
+    for cost in costs:
+        elements, listed, arrays = elements + cost[0], listed + cost[1], arrays + cost[2]
+    return elements, listed, arrays
+
+
+def check_budget(cost: tuple[int, int, int]) -> None:
+    """ValueError when an example of this cost (from `space_cost`) exceeds a budget."""
+    elements, listed, arrays = cost
+    if elements > MAX_ELEMENTS:
+        raise ValueError(
+            f"its example values would hold {elements} elements; at most {MAX_ELEMENTS} are allowed"
+        )
+    if listed > MAX_LISTED_ELEMENTS:
+        raise ValueError(
+            f"its bounds leave no single value for all elements, so its example lists "
+            f"{listed} values one by one; at most {MAX_LISTED_ELEMENTS} are allowed"
+        )
+    if arrays > MAX_ARRAYS:
+        raise ValueError(f"its example values would hold {arrays} arrays; at most {MAX_ARRAYS} are allowed")
+
+
+def space_cost(space) -> tuple[int, int, int]:
+    """(elements, elements listed one by one, arrays) of a space's example values and
+    action mask, or of a mapping of agent id to space (summed)."""
+    if isinstance(space, dict):
+        return _sum_costs(space_cost(sub) for sub in space.values())
+    return space._cost
+
+
+def _product(shape: tuple[int, ...], limit: int) -> int:
+    """math.prod, stopping once it passes `limit` (a shape can declare 2**62 elements)."""
+    total = 1
+    for n in shape:
+        total *= n
+        if total > limit:
+            return total
+    return total
 
 
 class Box(_Space):
@@ -48,25 +120,30 @@ class Box(_Space):
     dtype: Dtype = "float32"
     low: Bound | None = None
     high: Bound | None = None
+    # One value every element may take, when the bounds allow one (None: they differ).
+    _fill: float | None = PrivateAttr(default=None)
 
-    @model_validator(mode="after")
-    def _bounds_fit_shape(self) -> Box:
-        # Plain Python, so validating a deployment does not import numpy.
-        for name in ("low", "high"):
-            bound = getattr(self, name)
-            if isinstance(bound, list) and _shape(bound, name) != self.shape:
-                raise ValueError(
-                    f"{name} has shape {list(_shape(bound, name))}, "
-                    f"expected a number or shape {list(self.shape)}"
-                )
-        lows = _numbers(self.low, "low", -math.inf)
-        highs = _numbers(self.high, "high", math.inf)
-        # A number bounds every element: repeat it to the length of the other bound.
-        size = max(len(lows), len(highs))
-        pairs = zip(lows * (size // len(lows)), highs * (size // len(highs)), strict=True)
-        if any(low > high for low, high in pairs):
+    def _own_cost(self) -> tuple[int, int, int]:
+        # Plain Python, so validating a deployment does not import numpy; the size
+        # is checked before the bounds are read.
+        size = _product(self.shape, MAX_ELEMENTS)
+        check_budget((size, 0, 1))
+        lows = _numbers(self.low, "low", self.shape, -math.inf)
+        highs = _numbers(self.high, "high", self.shape, math.inf)
+        if len(lows) == 1 or len(highs) == 1:
+            # A number bounds every element: compare it with each element of the other.
+            if max(lows) > min(highs):
+                raise ValueError("low must not exceed high")
+        elif any(map(float.__gt__, lows, highs)):
             raise ValueError("low must not exceed high")
-        return self
+        low, high = max(lows), min(highs)
+        fill = min(max(0.0, low), high)
+        if self.dtype not in _FLOAT_DTYPES and self.dtype != "bool":
+            fill = math.ceil(fill) if math.isfinite(fill) else fill
+        if low <= fill <= high:
+            self._fill = fill
+            return size, 0, 1
+        return size, size, 1
 
     def _bound_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         low = -np.inf if self.low is None else self.low
@@ -77,30 +154,40 @@ class Box(_Space):
         )
 
 
-def _shape(bound: object, name: str) -> tuple[int, ...]:
-    """`np.shape` of a number or of nested lists, which must not be ragged."""
-    if not isinstance(bound, list):
-        return ()
-    inner = {_shape(item, name) for item in bound}
-    if len(inner) > 1:
+_FLOAT_DTYPES = ("float16", "float32", "float64")
+
+
+def _shape(bound: list, name: str) -> tuple[tuple[int, ...], list]:
+    """`np.shape` of nested lists, which must not be ragged, and their leaves in order.
+
+    Level by level rather than recursively: a bound can hold 10**5 numbers."""
+    shape: list[int] = []
+    level = bound
+    while level and isinstance(level[0], list):
+        if not all(isinstance(item, list) for item in level):
+            raise ValueError(f"{name} holds lists of different lengths")
+        lengths = set(map(len, level))
+        if len(lengths) > 1:
+            raise ValueError(f"{name} holds lists of different lengths")
+        shape.append(lengths.pop())
+        level = [leaf for item in level for leaf in item]
+    if any(isinstance(item, list) for item in level):
         raise ValueError(f"{name} holds lists of different lengths")
-    return (len(bound), *(inner.pop() if inner else ()))
+    return (len(bound), *shape), level
 
 
-def _leaves(bound: object) -> Iterator[Any]:
-    if isinstance(bound, list):
-        for item in bound:
-            yield from _leaves(item)
-    else:
-        yield bound
-
-
-def _numbers(bound: Bound | None, name: str, missing: float) -> list[float]:
-    """The elements of a bound as floats (one for a number)."""
+def _numbers(bound: Bound | None, name: str, shape: tuple[int, ...], missing: float) -> list[float]:
+    """The elements of a bound as floats (one for a number), checked against `shape`."""
     if bound is None:
         return [missing]
+    if isinstance(bound, list):
+        found, leaves = _shape(bound, name)
+        if found != shape:
+            raise ValueError(f"{name} has shape {list(found)}, expected a number or shape {list(shape)}")
+    else:
+        leaves = [bound]
     try:
-        return [float(leaf) for leaf in _leaves(bound)]
+        return [float(leaf) for leaf in leaves]
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or nested lists of numbers") from None
 
@@ -110,15 +197,26 @@ class Discrete(_Space):
     n: Annotated[int, Field(ge=1)]
     start: int = 0
 
+    def _own_cost(self) -> tuple[int, int, int]:
+        # Its action mask holds n elements.
+        return self.n, 0, 1
+
 
 class MultiDiscrete(_Space):
     type: Literal["MultiDiscrete"]
     nvec: tuple[Annotated[int, Field(ge=1)], ...] = Field(min_length=1)
 
+    def _own_cost(self) -> tuple[int, int, int]:
+        return len(self.nvec), 0, 1
+
 
 class MultiBinary(_Space):
     type: Literal["MultiBinary"]
     n: Annotated[int, Field(ge=1)] | tuple[Annotated[int, Field(ge=1)], ...]
+
+    def _own_cost(self) -> tuple[int, int, int]:
+        shape = (self.n,) if isinstance(self.n, int) else self.n
+        return _product(shape, MAX_ELEMENTS), 0, 1
 
 
 # DictSpace and TupleSpace name Space before it exists: pydantic resolves it on first use.
@@ -138,7 +236,14 @@ Space = Annotated[
 ]
 
 
-AgentSpaces = Annotated[dict[str, Space], Field(min_length=1)]
+def _agents_within_budget(spaces: dict) -> dict:
+    check_budget(space_cost(spaces))
+    return spaces
+
+
+AgentSpaces = Annotated[
+    dict[str, Space], Field(min_length=1, max_length=MAX_AGENTS), AfterValidator(_agents_within_budget)
+]
 """A PettingZoo environment's spaces: agent id → space."""
 
 
@@ -152,6 +257,9 @@ def example(space) -> object:
     if isinstance(space, dict):
         return {agent: example(sub) for agent, sub in space.items()}
     if isinstance(space, Box):
+        if space._fill is not None:
+            # One value for every element: no bound arrays are built.
+            return np.full(space.shape, space._fill, dtype=space.dtype)
         low, high = space._bound_arrays()
         # asarray: np.clip of a 0-d array gives a NumPy scalar, which is no array leaf.
         fill = np.asarray(np.clip(np.zeros(space.shape), low, high))
