@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from .literals import Code, npy_header_name
 from .spaces import DictSpace, TupleSpace
+from .wire import built
 
 
 def header(dtype: str, shape: tuple[int, ...]) -> bytes:
@@ -73,6 +74,8 @@ def context(deployment, values: dict) -> dict:
         "sends_tree": obs is None or multi_agent or isinstance(obs, (dict, tuple)),
         "answers_tree": _has_tree(deployment.action_space),
         "npy_headers": js_headers(obs, mask, env_defined),
+        # The CLI's JSON observation is built by Python when printing it would list a large array.
+        "obs_json_built": any(built(array) for array in _leaves(obs)),
         # JavaScript writes a header itself only for an array the snippet leaves to the user.
         "writes_headers": obs is None
         or (values["wants_action_mask"] and mask is None)

@@ -160,34 +160,34 @@ _FLOAT_DTYPES = ("float16", "float32", "float64")
 def _shape(bound: list, name: str) -> tuple[tuple[int, ...], list]:
     """`np.shape` of nested lists, which must not be ragged, and their leaves in order.
 
-    Level by level rather than recursively: a bound can hold 10**5 numbers."""
-    shape: list[int] = []
+    Level by level, with C-speed checks (map, set): a bound can hold 10**5 numbers."""
+    shape: list[int] = [len(bound)]
     level = bound
-    while level and isinstance(level[0], list):
-        if not all(isinstance(item, list) for item in level):
-            raise ValueError(f"{name} holds lists of different lengths")
-        lengths = set(map(len, level))
-        if len(lengths) > 1:
+    while True:
+        types = set(map(type, level))
+        if list not in types:
+            return tuple(shape), level
+        lengths = set(map(len, level)) if types == {list} else set()
+        if len(lengths) != 1:
             raise ValueError(f"{name} holds lists of different lengths")
         shape.append(lengths.pop())
         level = [leaf for item in level for leaf in item]
-    if any(isinstance(item, list) for item in level):
-        raise ValueError(f"{name} holds lists of different lengths")
-    return (len(bound), *shape), level
 
 
 def _numbers(bound: Bound | None, name: str, shape: tuple[int, ...], missing: float) -> list[float]:
     """The elements of a bound as floats (one for a number), checked against `shape`."""
     if bound is None:
         return [missing]
+    leaves: list = [bound]
     if isinstance(bound, list):
         found, leaves = _shape(bound, name)
         if found != shape:
             raise ValueError(f"{name} has shape {list(found)}, expected a number or shape {list(shape)}")
-    else:
-        leaves = [bound]
     try:
-        return [float(leaf) for leaf in leaves]
+        # float() reads text too, which a bound is not.
+        if set(map(type, leaves)) & {str, bytes, bytearray}:
+            raise TypeError
+        return list(map(float, leaves))
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or nested lists of numbers") from None
 
