@@ -21,7 +21,7 @@ from pydantic import (
 
 from .classify import classify
 from .rules import EnvType, Situation
-from .spaces import MAX_AGENTS, AgentSpaces, Space
+from .spaces import AgentIds, AgentSpaces, Space
 
 Status = Literal["Deployed", "Pending", "Failed"]
 Page = Literal["classic_rl", "advanced_training"]
@@ -67,7 +67,7 @@ class Deployment(BaseModel):
     observation_space: Space | AgentSpaces | None = None
     action_space: Space | AgentSpaces | None = None
     env_id: str | None = None
-    agents: Annotated[tuple[str, ...], Field(max_length=MAX_AGENTS)] | None = None
+    agents: AgentIds | None = None
     action_mask: bool = False
     env_defined_actions: bool = False
 

@@ -7,8 +7,7 @@ snippet can build an observation the deployed agent accepts.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -40,24 +39,38 @@ Bound = float | list
 # Budgets on what a space's example makes a snippet print, checked from the declared
 # shapes before any array exists. A uniform array prints in constant size in every
 # language, so MAX_ELEMENTS bounds memory and time only: 2**17 admits a 210x160x3 Atari
-# frame (100,800) and stacked 4x84x84 frames. Elements that need a value each (bounds no
-# single value satisfies) print one by one, up to 10 times in a panel (code and copy code
-# of 5 snippets), and every array adds its own lines: MAX_LISTED_ELEMENTS, MAX_ARRAYS and
-# MAX_AGENTS keep the worst panel under 256 KB and its render under 100 ms.
+# frame (100,800) and stacked 4x84x84 frames. What is printed item by item appears up to
+# 10 times in a panel (code and copy code of 5 snippets): values that bounds leave
+# different, arrays, Dict keys and agent ids. MAX_LISTED_ELEMENTS, MAX_ARRAYS,
+# MAX_NAME_CHARS and MAX_AGENTS keep the worst panel under 256 KB (bench: "worst request").
 MAX_ELEMENTS = 2**17
 """Elements of one field's example values: observations, action masks, per-agent values."""
 MAX_LISTED_ELEMENTS = 1024
 """Of those, elements whose bounds leave no single value for all, so each is printed."""
 MAX_ARRAYS = 128
 """Arrays one field's example holds: leaves of Dict and Tuple spaces, summed over agents."""
+MAX_NAME_CHARS = 8192
+"""Characters of one field's Dict keys and agent ids, summed."""
 MAX_AGENTS = 64
 """Agents of a PettingZoo deployment (`agents`, and agent id → space mappings)."""
+MAX_AGENT_ID_LENGTH = MAX_NAME_CHARS // MAX_AGENTS
+"""Characters of one id in `agents`."""
+
+
+class Cost(NamedTuple):
+    """What a space's example values (and action mask) hold, summed over its parts."""
+
+    elements: int = 0
+    listed: int = 0
+    """Elements printed one by one: their bounds leave no single value for all."""
+    arrays: int = 0
+    names: int = 0
+    """Characters of Dict keys and agent ids."""
 
 
 class _Space(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-    # (elements, listed elements, arrays) of this space's example, summed over its parts.
-    _cost: tuple[int, int, int] = PrivateAttr(default=(0, 0, 0))
+    _cost: Cost = PrivateAttr(default=Cost())
 
     @model_validator(mode="after")
     def _within_budget(self) -> _Space:
@@ -65,42 +78,50 @@ class _Space(BaseModel):
         check_budget(self._cost)
         return self
 
-    def _own_cost(self) -> tuple[int, int, int]:
+    def _own_cost(self) -> Cost:
+        # Dict and Tuple spaces: their parts, validated (and costed) before them.
         parts = getattr(self, "spaces", None)
-        if parts is None:
-            raise NotImplementedError
-        children = parts.values() if isinstance(parts, dict) else parts
-        return _sum_costs(child._cost for child in children)
+        if isinstance(parts, dict):
+            return _sum_costs([child._cost for child in parts.values()], names=sum(map(len, parts)))
+        if isinstance(parts, tuple):
+            return _sum_costs([child._cost for child in parts])
+        raise NotImplementedError
 
 
-def _sum_costs(costs: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
-    elements = listed = arrays = 0
-    for cost in costs:
-        elements, listed, arrays = elements + cost[0], listed + cost[1], arrays + cost[2]
-    return elements, listed, arrays
+def _sum_costs(costs: list[Cost], names: int = 0) -> Cost:
+    return Cost(
+        elements=sum(cost.elements for cost in costs),
+        listed=sum(cost.listed for cost in costs),
+        arrays=sum(cost.arrays for cost in costs),
+        names=names + sum(cost.names for cost in costs),
+    )
 
 
-def check_budget(cost: tuple[int, int, int]) -> None:
-    """ValueError when an example of this cost (from `space_cost`) exceeds a budget."""
-    elements, listed, arrays = cost
-    if elements > MAX_ELEMENTS:
+def check_budget(cost: Cost) -> None:
+    """ValueError when an example of this cost exceeds a budget."""
+    if cost.elements > MAX_ELEMENTS:
         raise ValueError(
-            f"its example values would hold {elements} elements; at most {MAX_ELEMENTS} are allowed"
+            f"its example values would hold {cost.elements} elements; at most {MAX_ELEMENTS} are allowed"
         )
-    if listed > MAX_LISTED_ELEMENTS:
+    if cost.listed > MAX_LISTED_ELEMENTS:
         raise ValueError(
             f"its bounds leave no single value for all elements, so its example lists "
-            f"{listed} values one by one; at most {MAX_LISTED_ELEMENTS} are allowed"
+            f"{cost.listed} values one by one; at most {MAX_LISTED_ELEMENTS} are allowed"
         )
-    if arrays > MAX_ARRAYS:
-        raise ValueError(f"its example values would hold {arrays} arrays; at most {MAX_ARRAYS} are allowed")
+    if cost.arrays > MAX_ARRAYS:
+        raise ValueError(
+            f"its example values would hold {cost.arrays} arrays; at most {MAX_ARRAYS} are allowed"
+        )
+    if cost.names > MAX_NAME_CHARS:
+        raise ValueError(
+            f"its Dict keys and agent ids hold {cost.names} characters; at most {MAX_NAME_CHARS} are allowed"
+        )
 
 
-def space_cost(space) -> tuple[int, int, int]:
-    """(elements, elements listed one by one, arrays) of a space's example values and
-    action mask, or of a mapping of agent id to space (summed)."""
+def space_cost(space) -> Cost:
+    """The Cost of a space, or of a mapping of agent id to space (agent ids included)."""
     if isinstance(space, dict):
-        return _sum_costs(space_cost(sub) for sub in space.values())
+        return _sum_costs([space_cost(sub) for sub in space.values()], names=sum(map(len, space)))
     return space._cost
 
 
@@ -123,11 +144,11 @@ class Box(_Space):
     # One value every element may take, when the bounds allow one (None: they differ).
     _fill: float | None = PrivateAttr(default=None)
 
-    def _own_cost(self) -> tuple[int, int, int]:
+    def _own_cost(self) -> Cost:
         # Plain Python, so validating a deployment does not import numpy; the size
         # is checked before the bounds are read.
         size = _product(self.shape, MAX_ELEMENTS)
-        check_budget((size, 0, 1))
+        check_budget(Cost(elements=size))
         lows = _numbers(self.low, "low", self.shape, -math.inf)
         highs = _numbers(self.high, "high", self.shape, math.inf)
         if len(lows) == 1 or len(highs) == 1:
@@ -142,8 +163,8 @@ class Box(_Space):
             fill = math.ceil(fill) if math.isfinite(fill) else fill
         if low <= fill <= high:
             self._fill = fill
-            return size, 0, 1
-        return size, size, 1
+            return Cost(elements=size, arrays=1)
+        return Cost(elements=size, listed=size, arrays=1)
 
     def _bound_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         low = -np.inf if self.low is None else self.low
@@ -197,26 +218,26 @@ class Discrete(_Space):
     n: Annotated[int, Field(ge=1)]
     start: int = 0
 
-    def _own_cost(self) -> tuple[int, int, int]:
+    def _own_cost(self) -> Cost:
         # Its action mask holds n elements.
-        return self.n, 0, 1
+        return Cost(elements=self.n, arrays=1)
 
 
 class MultiDiscrete(_Space):
     type: Literal["MultiDiscrete"]
     nvec: tuple[Annotated[int, Field(ge=1)], ...] = Field(min_length=1)
 
-    def _own_cost(self) -> tuple[int, int, int]:
-        return len(self.nvec), 0, 1
+    def _own_cost(self) -> Cost:
+        return Cost(elements=len(self.nvec), arrays=1)
 
 
 class MultiBinary(_Space):
     type: Literal["MultiBinary"]
     n: Annotated[int, Field(ge=1)] | tuple[Annotated[int, Field(ge=1)], ...]
 
-    def _own_cost(self) -> tuple[int, int, int]:
+    def _own_cost(self) -> Cost:
         shape = (self.n,) if isinstance(self.n, int) else self.n
-        return _product(shape, MAX_ELEMENTS), 0, 1
+        return Cost(elements=_product(shape, MAX_ELEMENTS), arrays=1)
 
 
 # DictSpace and TupleSpace name Space before it exists: pydantic resolves it on first use.
@@ -245,6 +266,11 @@ AgentSpaces = Annotated[
     dict[str, Space], Field(min_length=1, max_length=MAX_AGENTS), AfterValidator(_agents_within_budget)
 ]
 """A PettingZoo environment's spaces: agent id → space."""
+
+AgentIds = Annotated[
+    tuple[Annotated[str, Field(max_length=MAX_AGENT_ID_LENGTH)], ...], Field(max_length=MAX_AGENTS)
+]
+"""A PettingZoo environment's agent ids, in order."""
 
 
 def example(space) -> object:
