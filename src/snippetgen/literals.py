@@ -275,17 +275,17 @@ def heredoc_json(value, *, indent: int | None = None) -> Code:
 
 def shell_array_lines(tree) -> Code:
     """Shell lines that fill the variable of each ShellArray in `tree` with its base64 `.npy`."""
-    lines = []
-    for array in shell_arrays(tree):
-        shape = "x".join(map(str, array.shape))
+    arrays = shell_arrays(tree)
+    if not arrays:
+        return Code("")
+    lines = ["# Arrays of one value: np.save's header, then the value's bytes per element, as base64."]
+    for array in arrays:
         if array.item.count(0) == len(array.item):
             data = f"head -c {array.count * len(array.item)} /dev/zero"
         else:
             item = "".join(f"\\x{byte:02x}" for byte in array.item)
             data = f"printf '{item}%.0s' $(seq {array.count})"
         header = f"base64 -d <<<{shell(array.header)}"
-        value = _js(array.value)
-        lines.append(f"# {shape} {array.dtype}, every value {value}: np.save's header, then the bytes.")
         lines.append(f"{array.name}=\"$({{ {header}; {data}; }} | base64 | tr -d '\\n')\"")
     return Code("\n".join(lines))
 

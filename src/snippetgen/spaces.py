@@ -6,7 +6,9 @@ snippet can build an observation the deployed agent accepts.
 
 from __future__ import annotations
 
+import json
 import math
+import operator
 from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -42,18 +44,18 @@ Bound = float | list
 # frame (100,800) and stacked 4x84x84 frames. What is printed item by item appears up to
 # 10 times in a panel (code and copy code of 5 snippets): values that bounds leave
 # different, arrays, Dict keys and agent ids. MAX_LISTED_ELEMENTS, MAX_ARRAYS,
-# MAX_NAME_CHARS and MAX_AGENTS keep the worst panel under 256 KB (bench: "worst request").
+# MAX_NAME_BYTES and MAX_AGENTS keep the worst panel under 256 KB (bench: "worst request").
 MAX_ELEMENTS = 2**17
 """Elements of one field's example values: observations, action masks, per-agent values."""
-MAX_LISTED_ELEMENTS = 1024
+MAX_LISTED_ELEMENTS = 256
 """Of those, elements whose bounds leave no single value for all, so each is printed."""
-MAX_ARRAYS = 128
+MAX_ARRAYS = 32
 """Arrays one field's example holds: leaves of Dict and Tuple spaces, summed over agents."""
-MAX_NAME_CHARS = 8192
-"""Characters of one field's Dict keys and agent ids, summed."""
-MAX_AGENTS = 64
+MAX_NAME_BYTES = 2048
+"""Bytes of one field's Dict keys and agent ids written as JSON (escapes included), summed."""
+MAX_AGENTS = 32
 """Agents of a PettingZoo deployment (`agents`, and agent id → space mappings)."""
-MAX_AGENT_ID_LENGTH = MAX_NAME_CHARS // MAX_AGENTS
+MAX_AGENT_ID_LENGTH = MAX_NAME_BYTES // MAX_AGENTS
 """Characters of one id in `agents`."""
 
 
@@ -65,12 +67,12 @@ class Cost(NamedTuple):
     """Elements printed one by one: their bounds leave no single value for all."""
     arrays: int = 0
     names: int = 0
-    """Characters of Dict keys and agent ids."""
+    """Bytes of Dict keys and agent ids written as JSON."""
 
 
 class _Space(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-    _cost: Cost = PrivateAttr(default=Cost())
+    _cost: Cost = PrivateAttr(default_factory=Cost)
 
     @model_validator(mode="after")
     def _within_budget(self) -> _Space:
@@ -82,7 +84,7 @@ class _Space(BaseModel):
         # Dict and Tuple spaces: their parts, validated (and costed) before them.
         parts = getattr(self, "spaces", None)
         if isinstance(parts, dict):
-            return _sum_costs([child._cost for child in parts.values()], names=sum(map(len, parts)))
+            return _sum_costs([child._cost for child in parts.values()], names=_name_bytes(parts))
         if isinstance(parts, tuple):
             return _sum_costs([child._cost for child in parts])
         raise NotImplementedError
@@ -112,16 +114,22 @@ def check_budget(cost: Cost) -> None:
         raise ValueError(
             f"its example values would hold {cost.arrays} arrays; at most {MAX_ARRAYS} are allowed"
         )
-    if cost.names > MAX_NAME_CHARS:
+    if cost.names > MAX_NAME_BYTES:
         raise ValueError(
-            f"its Dict keys and agent ids hold {cost.names} characters; at most {MAX_NAME_CHARS} are allowed"
+            f"its Dict keys and agent ids take {cost.names} bytes written as JSON; "
+            f"at most {MAX_NAME_BYTES} are allowed"
         )
+
+
+def _name_bytes(keys) -> int:
+    # As JSON writes them: a control character takes 6 bytes (\u0001), as in every snippet.
+    return sum(len(json.dumps(key, ensure_ascii=False).encode()) - 2 for key in keys)
 
 
 def space_cost(space) -> Cost:
     """The Cost of a space, or of a mapping of agent id to space (agent ids included)."""
     if isinstance(space, dict):
-        return _sum_costs([space_cost(sub) for sub in space.values()], names=sum(map(len, space)))
+        return _sum_costs([space_cost(sub) for sub in space.values()], names=_name_bytes(space))
     return space._cost
 
 
@@ -142,7 +150,7 @@ class Box(_Space):
     low: Bound | None = None
     high: Bound | None = None
     # One value every element may take, when the bounds allow one (None: they differ).
-    _fill: float | None = PrivateAttr(default=None)
+    _fill: float | int | None = PrivateAttr(default=None)
 
     def _own_cost(self) -> Cost:
         # Plain Python, so validating a deployment does not import numpy; the size
@@ -155,11 +163,11 @@ class Box(_Space):
             # A number bounds every element: compare it with each element of the other.
             if max(lows) > min(highs):
                 raise ValueError("low must not exceed high")
-        elif any(map(float.__gt__, lows, highs)):
+        elif any(map(operator.gt, lows, highs)):
             raise ValueError("low must not exceed high")
         low, high = max(lows), min(highs)
-        fill = min(max(0.0, low), high)
-        if self.dtype not in _FLOAT_DTYPES and self.dtype != "bool":
+        fill = min(max(0, low), high)
+        if self.dtype not in _FLOAT_DTYPES and self.dtype != "bool" and isinstance(fill, float):
             fill = math.ceil(fill) if math.isfinite(fill) else fill
         if low <= fill <= high:
             self._fill = fill
@@ -178,8 +186,9 @@ class Box(_Space):
 _FLOAT_DTYPES = ("float16", "float32", "float64")
 
 
-def _shape(bound: list, name: str) -> tuple[tuple[int, ...], list]:
-    """`np.shape` of nested lists, which must not be ragged, and their leaves in order.
+def _shape(bound: list, name: str) -> tuple[tuple[int, ...], list, set[type]]:
+    """`np.shape` of nested lists, which must not be ragged, their leaves in order, and the
+    leaves' types.
 
     Level by level, with C-speed checks (map, set): a bound can hold 10**5 numbers."""
     shape: list[int] = [len(bound)]
@@ -187,7 +196,7 @@ def _shape(bound: list, name: str) -> tuple[tuple[int, ...], list]:
     while True:
         types = set(map(type, level))
         if list not in types:
-            return tuple(shape), level
+            return tuple(shape), level, types
         lengths = set(map(len, level)) if types == {list} else set()
         if len(lengths) != 1:
             raise ValueError(f"{name} holds lists of different lengths")
@@ -195,18 +204,22 @@ def _shape(bound: list, name: str) -> tuple[tuple[int, ...], list]:
         level = [leaf for item in level for leaf in item]
 
 
-def _numbers(bound: Bound | None, name: str, shape: tuple[int, ...], missing: float) -> list[float]:
-    """The elements of a bound as floats (one for a number), checked against `shape`."""
+def _numbers(bound: Bound | None, name: str, shape: tuple[int, ...], missing: float) -> list:
+    """The elements of a bound (one for a number) as ints and floats, checked against `shape`."""
     if bound is None:
         return [missing]
     leaves: list = [bound]
+    types = {type(bound)}
     if isinstance(bound, list):
-        found, leaves = _shape(bound, name)
+        found, leaves, types = _shape(bound, name)
         if found != shape:
             raise ValueError(f"{name} has shape {list(found)}, expected a number or shape {list(shape)}")
+    if types <= {int, float}:
+        # What JSON gives: Python compares ints and floats exactly, with no conversion pass.
+        return leaves
     try:
         # float() reads text too, which a bound is not.
-        if set(map(type, leaves)) & {str, bytes, bytearray}:
+        if types & {str, bytes, bytearray}:
             raise TypeError
         return list(map(float, leaves))
     except (TypeError, ValueError):
