@@ -23,7 +23,7 @@ SPACES: dict[str, dict] = {
     "multi_binary_2d": {"type": "MultiBinary", "n": [2, 3]},
     # Larger than literals print value by value: each snippet builds them from one value.
     "box_large": {"type": "Box", "shape": [3, 8, 9], "dtype": "uint8", "low": 0, "high": 255},
-    "box_large_fill": {"type": "Box", "shape": [70], "dtype": "float64", "low": [0.5] * 70, "high": [1.0] * 70},
+    "box_large_fill": {"type": "Box", "shape": [70], "dtype": "float64", "low": [0.5] * 70, "high": [1] * 70},
     "dict_large": {
         "type": "Dict",
         "spaces": {

@@ -29,6 +29,7 @@ from snippetgen.caches import DiskStore
 from snippetgen.examples import example, examples
 from snippetgen.render import Request, _environment, _Reads, build_skeleton, renderer
 from snippetgen.rules import SITUATIONS, rule_table
+from snippetgen.spaces import MAX_AGENT_ID_LENGTH
 from space_cases import SPACES
 
 KEY_DISPLAYS = ("masked", "env", "placeholders")
@@ -96,7 +97,11 @@ endpoints = st.builds(
 )
 spaces = st.sampled_from(sorted(SPACES)).map(SPACES.__getitem__)
 agent_ids = st.lists(
-    st.from_regex(r"[a-z_]{1,8}_[0-9]", fullmatch=True) | hostile, min_size=1, max_size=3, unique=True
+    st.from_regex(r"[a-z_]{1,8}_[0-9]", fullmatch=True)
+    | hostile.filter(lambda s: len(s) <= MAX_AGENT_ID_LENGTH),
+    min_size=1,
+    max_size=3,
+    unique=True,
 )
 
 

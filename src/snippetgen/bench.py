@@ -178,16 +178,19 @@ def worst_request(*, longest_values: bool = False) -> dict:
 
     agents = [f"agent_{i:02d}".ljust(MAX_AGENT_ID_LENGTH, "x") for i in range(MAX_AGENTS)]
     listed = [-(1 + i / MAX_LISTED_ELEMENTS) * 1.2345678901234567e-300 for i in range(MAX_LISTED_ELEMENTS)]
-    per_agent = (MAX_ELEMENTS - len(listed)) // (MAX_AGENTS - 1)
+    # Distinct sizes, filling the element budget exactly.
+    sizes = [(MAX_ELEMENTS - len(listed)) // (MAX_AGENTS - 1) - i for i in range(MAX_AGENTS - 1)]
+    sizes[0] += MAX_ELEMENTS - len(listed) - sum(sizes)
     observation: dict[str, dict[str, object]] = {
         agent: {"type": "Box", "shape": [n], "dtype": "float64", "low": [1] * n, "high": [1] * n}
-        for agent, n in ((agent, per_agent - i) for i, agent in enumerate(agents))
+        for agent, n in zip(agents[1:], sizes, strict=True)
     }
     if longest_values:
         for space in observation.values():
             space["low"] = space["high"] = -1.2345678901234567e-300
-    observation[agents[0]] = {
-        "type": "Box", "shape": [len(listed)], "dtype": "float64", "low": listed, "high": listed
+    observation = {
+        agents[0]: {"type": "Box", "shape": [len(listed)], "dtype": "float64", "low": listed, "high": listed},
+        **observation,
     }
     actions = {
         agent: {"type": "Discrete", "n": MAX_ELEMENTS // MAX_AGENTS - i} for i, agent in enumerate(agents)

@@ -23,10 +23,11 @@ def header(dtype: str, shape: tuple[int, ...]) -> bytes:
     """The bytes np.save writes before the data of an array of this dtype and shape."""
     import numpy as np
 
-    array = np.zeros(shape, dtype=dtype)
+    # Written from the dtype and shape alone: no array of that shape is allocated.
+    fields = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
     buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()[: buffer.tell() - array.nbytes]
+    np.lib.format.write_array_header_1_0(buffer, fields)
+    return buffer.getvalue()
 
 
 @lru_cache(maxsize=256)

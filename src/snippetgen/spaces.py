@@ -297,8 +297,12 @@ def example(space) -> object:
         return {agent: example(sub) for agent, sub in space.items()}
     if isinstance(space, Box):
         if space._fill is not None:
-            # One value for every element: no bound arrays are built.
-            return np.full(space.shape, space._fill, dtype=space.dtype)
+            # One value for every element: no bound arrays are built. An int beyond 64 bits
+            # goes through float64, as bound arrays do; astype casts as it did for those.
+            value = space._fill
+            if isinstance(value, int) and not -(2**63) <= value < 2**64:
+                value = float(value)
+            return np.full(space.shape, np.asarray(value).astype(space.dtype))
         low, high = space._bound_arrays()
         # asarray: np.clip of a 0-d array gives a NumPy scalar, which is no array leaf.
         fill = np.asarray(np.clip(np.zeros(space.shape), low, high))

@@ -108,24 +108,17 @@ class ShellArray:
     header: str
     item: bytes
     count: int
-    dtype: str
-    shape: tuple[int, ...]
-    value: object
 
 
 def _shell_array(array: np.ndarray, name: str) -> ShellArray:
     from .npy import header
 
-    batched = (1, *array.shape)
-    first = np.ascontiguousarray(array).reshape(-1)[:1]
+    npy_header = header(array.dtype.name, (1, *array.shape))
     return ShellArray(
         name=name,
-        header=base64.b64encode(header(array.dtype.name, batched)).decode("ascii"),
-        item=first.tobytes(),
+        header=base64.b64encode(npy_header).decode("ascii"),
+        item=np.ascontiguousarray(array).reshape(-1)[:1].tobytes(),
         count=array.size,
-        dtype=array.dtype.name,
-        shape=batched,
-        value=first[0].item(),
     )
 
 
