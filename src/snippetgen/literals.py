@@ -210,7 +210,8 @@ def _py_json(value) -> str:
             text = f"[{text}] * {n}"
         return text
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_py(str(k))}: {_py_json(v)}" for k, v in value.items()) + "}"
+        # JSON's string literals are Python's too, and their double quotes sit well in a shell word.
+        return "{" + ", ".join(f"{json(str(k))}: {_py_json(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_py_json(v) for v in value) + "]"
     return _py(_plain(value))
