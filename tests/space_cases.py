@@ -21,6 +21,17 @@ SPACES: dict[str, dict] = {
     "multi_discrete": {"type": "MultiDiscrete", "nvec": [3, 2, 4]},
     "multi_binary": {"type": "MultiBinary", "n": 4},
     "multi_binary_2d": {"type": "MultiBinary", "n": [2, 3]},
+    # Larger than literals print value by value: each snippet builds them from one value.
+    "box_large": {"type": "Box", "shape": [3, 8, 9], "dtype": "uint8", "low": 0, "high": 255},
+    "box_large_fill": {"type": "Box", "shape": [70], "dtype": "float64", "low": [0.5] * 70, "high": [1] * 70},
+    "dict_large": {
+        "type": "Dict",
+        "spaces": {
+            "frame": {"type": "Box", "shape": [2, 40], "dtype": "float32", "low": -1, "high": 1},
+            "level": {"type": "Box", "shape": [65], "dtype": "int16", "low": -7, "high": -3},
+            "id": {"type": "Discrete", "n": 3},
+        },
+    },
     "dict": {
         "type": "Dict",
         "spaces": {

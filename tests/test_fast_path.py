@@ -38,6 +38,7 @@ from snippetgen.render import (
     renderer,
 )
 from snippetgen.rules import SITUATIONS, rule_table
+from snippetgen.spaces import MAX_AGENT_ID_LENGTH
 from snippetgen.unsafe import PATTERN as UNSAFE
 from space_cases import SPACES
 
@@ -108,7 +109,11 @@ endpoints = st.builds(
 )
 spaces = st.sampled_from(sorted(SPACES)).map(SPACES.__getitem__)
 agent_ids = st.lists(
-    st.from_regex(r"[a-z_]{1,8}_[0-9]", fullmatch=True) | safe_text, min_size=1, max_size=3, unique=True
+    st.from_regex(r"[a-z_]{1,8}_[0-9]", fullmatch=True)
+    | safe_text.filter(lambda s: len(s) <= MAX_AGENT_ID_LENGTH),
+    min_size=1,
+    max_size=3,
+    unique=True,
 )
 
 

@@ -150,6 +150,88 @@ def panels(profile: str, rounds: int, samples: int) -> dict[str, float]:
     return {"ratio": naive_total / new_total, "repeat": statistics.median(repeats)}
 
 
+# ---------------------------------------------------------------- the worst request
+
+BODY_LIMIT = 1024 * 1024
+"""The service's request body limit: the worst request is the worst one under it."""
+WORST_PANEL_BYTES = 256_000
+WORST_RENDER_SECONDS = 0.1
+
+
+def _max_length(field: str) -> int:
+    return next(m.max_length for m in Deployment.model_fields[field].metadata if hasattr(m, "max_length"))
+
+
+def worst_request(*, longest_values: bool = False) -> dict:
+    """The `POST /v1/panel` body that costs most under the space budgets and the body limit:
+    a PettingZoo deployment at every budget at once. Each agent's id takes its full share of
+    the name budget; each observation is a float64 array with per-element bounds (the most
+    numbers to validate) that leave one value, 1.0 (built from its 8 bytes in curl), with
+    distinct shapes (so distinct .npy headers); agent 0's instead lists its values one by one
+    (no single value fits its bounds), each with the longest float64 text; every agent has an
+    action mask of its own size and an env-defined action; the name is as long as allowed.
+
+    `longest_values`: the largest panel instead of the slowest request: each array's one
+    value has the longest float64 text, so its bounds are numbers (lists of it would pass
+    the body limit)."""
+    from .spaces import MAX_AGENT_ID_LENGTH, MAX_AGENTS, MAX_ELEMENTS, MAX_LISTED_ELEMENTS
+
+    agents = [f"agent_{i:02d}".ljust(MAX_AGENT_ID_LENGTH, "x") for i in range(MAX_AGENTS)]
+    listed = [-(1 + i / MAX_LISTED_ELEMENTS) * 1.2345678901234567e-300 for i in range(MAX_LISTED_ELEMENTS)]
+    # Distinct sizes, filling the element budget exactly.
+    sizes = [(MAX_ELEMENTS - len(listed)) // (MAX_AGENTS - 1) - i for i in range(MAX_AGENTS - 1)]
+    sizes[0] += MAX_ELEMENTS - len(listed) - sum(sizes)
+    observation: dict[str, dict[str, object]] = {
+        agent: {"type": "Box", "shape": [n], "dtype": "float64", "low": [1] * n, "high": [1] * n}
+        for agent, n in zip(agents[1:], sizes, strict=True)
+    }
+    if longest_values:
+        for space in observation.values():
+            space["low"] = space["high"] = -1.2345678901234567e-300
+    observation = {
+        agents[0]: {"type": "Box", "shape": [len(listed)], "dtype": "float64", "low": listed, "high": listed},
+        **observation,
+    }
+    actions = {
+        agent: {"type": "Discrete", "n": MAX_ELEMENTS // MAX_AGENTS - i} for i, agent in enumerate(agents)
+    }
+    deployment = {
+        "name": "n" * _max_length("name"),
+        "algorithm": "MADDPG",
+        "env_type": "pettingzoo",
+        "endpoint": "https://agents.example.com/" + "e" * 229,
+        "api_key": "fake-key-" + "0" * 55,
+        "agents": agents,
+        "observation_space": observation,
+        "action_space": actions,
+        "action_mask": True,
+        "env_defined_actions": True,
+    }
+    return {"deployment": deployment, "profile": "documented"}
+
+
+def worst(samples: int, *, longest_values: bool = False) -> dict[str, float]:
+    body = worst_request(longest_values=longest_values)
+    size = len(json.dumps(body).encode())
+    if size > BODY_LIMIT:
+        raise BenchError(f"the worst request is {size} bytes, over the {BODY_LIMIT}-byte body limit")
+    deployment = Deployment.model_validate_json(json.dumps(body["deployment"]))
+    profile = body["profile"]
+    start = time.perf_counter()
+    render_panel(fresh(deployment), profile=profile)
+    first = time.perf_counter() - start
+    fresh_ones = [fresh(deployment) for _ in range(min(samples, 200))]
+    new = p50_each(partial(render_panel, profile=profile), fresh_ones)
+    validate = p50(partial(Deployment.model_validate_json, json.dumps(body["deployment"])), 20)
+    panel_bytes = len(render_panel(fresh(deployment), profile=profile).model_dump_json().encode())
+    label = "worst_request(longest_values=True)" if longest_values else "worst_request()"
+    print(
+        f"{label:36} new values {new * 1e3:6.1f} ms  panel {panel_bytes:,} bytes  "
+        f"(body {size:,} bytes; validation {validate * 1e3:.1f} ms; new shape, black: {first * 1e3:.0f} ms)"
+    )
+    return {"worst_new": new, "worst_bytes": panel_bytes}
+
+
 # ---------------------------------------------------------------- fresh processes
 
 
@@ -400,6 +482,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             _httpsnippet()  # fails early, before any timing, when Node is missing
         results = panels(args.profile, args.rounds, args.samples)
         print()
+        print("The most expensive requests under the 1 MiB body limit (PettingZoo at every space budget):")
+        slowest, largest = worst(args.samples), worst(args.samples, longest_values=True)
+        results.update(
+            worst_new=max(slowest["worst_new"], largest["worst_new"]),
+            worst_bytes=max(slowest["worst_bytes"], largest["worst_bytes"]),
+        )
+        print()
         results.update(fresh_processes(args.rounds))
         print()
         share = docs_builds(args.rounds)
@@ -415,6 +504,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("targets")
     target("new-values panel >= 150x faster than naive", f"{results['ratio']:.0f}x", results["ratio"] >= 150)
     target("repeat p50 <= 20 µs", _us(results["repeat"]), results["repeat"] <= 20e-6)
+    target(
+        "worst request: new values <= 100 ms",
+        f"{results['worst_new'] * 1e3:.1f} ms",
+        results["worst_new"] <= WORST_RENDER_SECONDS,
+    )
+    target(
+        "worst request: panel <= 256 KB",
+        f"{results['worst_bytes'] / 1000:.0f} KB",
+        results["worst_bytes"] <= WORST_PANEL_BYTES,
+    )
     target(
         "import <= 100 ms, no black/numpy/pygments",
         f"{results['import']:.1f} ms",

@@ -21,7 +21,7 @@ from pydantic import (
 
 from .classify import classify
 from .rules import EnvType, Situation
-from .spaces import AgentSpaces, Space
+from .spaces import AgentIds, AgentSpaces, Space
 from .unsafe import check, check_keys
 
 Status = Literal["Deployed", "Pending", "Failed"]
@@ -68,7 +68,7 @@ class Deployment(BaseModel):
     observation_space: Space | AgentSpaces | None = None
     action_space: Space | AgentSpaces | None = None
     env_id: str | None = None
-    agents: tuple[str, ...] | None = None
+    agents: AgentIds | None = None
     action_mask: bool = False
     env_defined_actions: bool = False
 

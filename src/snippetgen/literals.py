@@ -10,10 +10,12 @@ from __future__ import annotations
 import json as _json
 import math
 import re
+import secrets
 from typing import TYPE_CHECKING
 
 from .lazy import LazyModule, loaded
 from .unsafe import PATTERN as _UNSAFE
+from .wire import ShellArray, built, shell_arrays, uniform
 
 if TYPE_CHECKING:
     import numpy as np
@@ -179,20 +181,26 @@ def _js_array(value: np.ndarray) -> str:
         raise TypeError(f"no JavaScript typed array for dtype {value.dtype.name}")
     flat = value.ravel()
     if value.dtype == np.float16:
-        items = [f"0x{bits:04x}" for bits in flat.view(np.uint16).tolist()]
         typed = "/* float16 bits */ " + typed
-    elif value.dtype.kind in "iu" and value.dtype.itemsize == 8:
-        items = [f"{n}n" for n in flat.tolist()]
-    elif value.dtype.kind == "f":
-        # The shortest text that reads back to the same float32 or float64.
-        items = [_js_float(float(str(v))) for v in flat]
-    else:
-        items = [str(n) for n in flat.astype(np.int64).tolist()]
-    if len(items) > 1 and len(set(items)) == 1:
-        values = f"new {typed}({len(items)}).fill({items[0]})"
+    # One element's text for a uniform array: its size never makes the text longer.
+    same = uniform(flat)
+    items = _js_items(flat[:1] if same else flat)
+    if same or (len(items) > 1 and len(set(items)) == 1):
+        values = f"new {typed}({flat.size}).fill({items[0]})"
     else:
         values = f"new {typed}([{', '.join(items)}])"
     return f"npy({npy_header_name(value.dtype.name, (1, *value.shape))}, {values})"
+
+
+def _js_items(flat: np.ndarray) -> list[str]:
+    if flat.dtype == np.float16:
+        return [f"0x{bits:04x}" for bits in flat.view(np.uint16).tolist()]
+    if flat.dtype.kind in "iu" and flat.dtype.itemsize == 8:
+        return [f"{n}n" for n in flat.tolist()]
+    if flat.dtype.kind == "f":
+        # The shortest text that reads back to the same float32 or float64.
+        return [_js_float(float(str(v))) for v in flat]
+    return [str(n) for n in flat.astype(np.int64).tolist()]
 
 
 def _js_wrapped(value, indent: int, width: int, used: int = 0) -> str:
@@ -222,4 +230,102 @@ def javascript(value, *, width: int | None = None) -> Code:
     return Code(_js(value) if width is None else _js_wrapped(value, 0, width))
 
 
-FILTERS = {"py": python, "sh": shell, "json": json, "js": javascript}
+def _py_json(value) -> str:
+    """A Python expression of `value`'s JSON form: a large uniform array as `[0.0] * n`."""
+    if built(value):
+        text = _py(value.ravel()[0].item())
+        for n in reversed(value.shape):
+            text = f"[{text}] * {n}"
+        return text
+    if isinstance(value, dict):
+        # JSON's string literals are Python's too, and their double quotes sit well in a shell word.
+        return "{" + ", ".join(f"{json(str(k))}: {_py_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_py_json(v) for v in value) + "]"
+    return _py(_plain(value))
+
+
+def json_by_python(value) -> Code:
+    """A Python program that prints `json(value)`, in constant size for a large uniform
+    array: a shell snippet runs it (`python3 -c`) rather than holding the values."""
+    return Code(f"import json; print(json.dumps({_py_json(value)}))")
+
+
+def _json_splicing(value, indent: int | None) -> tuple[str, list[tuple[str, str]]]:
+    """json(value) with each ShellArray as a token string, and (token, variable name)."""
+    # A random token cannot be guessed by a name or key written into the same JSON.
+    token = secrets.token_hex(16)
+    found: list[tuple[str, str]] = []
+
+    def walk(node):
+        if isinstance(node, ShellArray):
+            found.append((f"{token}{len(found)}x", node.name))
+            return found[-1][0]
+        if isinstance(node, dict):
+            return {key: walk(item) for key, item in node.items()}
+        if isinstance(node, (list, tuple)):
+            return [walk(item) for item in node]
+        return node
+
+    return json(walk(value), indent=indent), found
+
+
+def _split_at(text: str, found: list[tuple[str, str]]):
+    """(text before, variable name) for each token in order, then the text after the last."""
+    for token, name in found:
+        before, _, text = text.partition(token)
+        yield before, name
+    yield text, None
+
+
+def shell_json(value, *, indent: int | None = None) -> Code:
+    """One shell word that expands to `json(value)`, each ShellArray leaf spliced in as
+    its variable: `'{"obs": "'"$OBS"'"}'`."""
+    text, found = _json_splicing(value, indent)
+    parts = _split_at(text, found)
+    return Code("".join(shell(part) + (f'"${name}"' if name else "") for part, name in parts))
+
+
+def _heredoc_text(text: str) -> str:
+    # In an unquoted here-document only \, $ and ` are special.
+    return text.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`")
+
+
+def heredoc_json(value, *, indent: int | None = None) -> Code:
+    """A here-document of `json(value)` ending in a JSON line: quoted (`<<'JSON'`) as is,
+    or, when ShellArray leaves are spliced in as `$NAME`, unquoted with \\, $ and ` escaped."""
+    text, found = _json_splicing(value, indent)
+    if not found:
+        return Code(f"<<'JSON'\n{text}\nJSON")
+    parts = _split_at(text, found)
+    body = "".join(_heredoc_text(part) + (f"${name}" if name else "") for part, name in parts)
+    return Code(f"<<JSON\n{body}\nJSON")
+
+
+def shell_array_lines(tree) -> Code:
+    """Shell lines that fill the variable of each ShellArray in `tree` with its base64 `.npy`."""
+    arrays = shell_arrays(tree)
+    if not arrays:
+        return Code("")
+    lines = ["# Arrays of one value: np.save's header, then the value's bytes per element, as base64."]
+    for array in arrays:
+        if array.item.count(0) == len(array.item):
+            data = f"head -c {array.count * len(array.item)} /dev/zero"
+        else:
+            item = "".join(f"\\x{byte:02x}" for byte in array.item)
+            data = f"printf '{item}%.0s' $(seq {array.count})"
+        header = f"base64 -d <<<{shell(array.header)}"
+        lines.append(f"{array.name}=\"$({{ {header}; {data}; }} | base64 | tr -d '\\n')\"")
+    return Code("\n".join(lines))
+
+
+FILTERS = {
+    "py": python,
+    "sh": shell,
+    "json": json,
+    "js": javascript,
+    "json_by_python": json_by_python,
+    "sh_json": shell_json,
+    "heredoc_json": heredoc_json,
+    "sh_arrays": shell_array_lines,
+}

@@ -16,16 +16,18 @@ from functools import lru_cache
 
 from .literals import Code, npy_header_name
 from .spaces import DictSpace, TupleSpace
+from .wire import built
 
 
 def header(dtype: str, shape: tuple[int, ...]) -> bytes:
     """The bytes np.save writes before the data of an array of this dtype and shape."""
     import numpy as np
 
-    array = np.zeros(shape, dtype=dtype)
+    # Written from the dtype and shape alone: no array of that shape is allocated.
+    fields = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False, "shape": shape}
     buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()[: buffer.tell() - array.nbytes]
+    np.lib.format.write_array_header_1_0(buffer, fields)
+    return buffer.getvalue()
 
 
 @lru_cache(maxsize=256)
@@ -73,6 +75,8 @@ def context(deployment, values: dict) -> dict:
         "sends_tree": obs is None or multi_agent or isinstance(obs, (dict, tuple)),
         "answers_tree": _has_tree(deployment.action_space),
         "npy_headers": js_headers(obs, mask, env_defined),
+        # The CLI's JSON observation is built by Python when printing it would list a large array.
+        "obs_json_built": any(built(array) for array in _leaves(obs)),
         # JavaScript writes a header itself only for an array the snippet leaves to the user.
         "writes_headers": obs is None
         or (values["wants_action_mask"] and mask is None)

@@ -6,11 +6,20 @@ snippet can build an observation the deployed agent accepts.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+import operator
+from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from .lazy import LazyModule
 from .unsafe import check_keys
@@ -38,9 +47,109 @@ DTYPES = (
 Dtype = Literal[DTYPES]  # type: ignore[valid-type]
 Bound = float | list
 
+# Budgets on what a space's example makes a snippet print, checked from the declared
+# shapes before any array exists. A uniform array prints in constant size in every
+# language, so MAX_ELEMENTS bounds memory and time only: 2**17 admits a 210x160x3 Atari
+# frame (100,800) and stacked 4x84x84 frames. What is printed item by item appears up to
+# 10 times in a panel (code and copy code of 5 snippets): values that bounds leave
+# different, arrays, Dict keys and agent ids. MAX_LISTED_ELEMENTS, MAX_ARRAYS,
+# MAX_NAME_BYTES and MAX_AGENTS keep the worst panel under 256 KB (bench: "worst request").
+MAX_ELEMENTS = 2**17
+"""Elements of one field's example values: observations, action masks, per-agent values."""
+MAX_LISTED_ELEMENTS = 256
+"""Of those, elements whose bounds leave no single value for all, so each is printed."""
+MAX_ARRAYS = 32
+"""Arrays one field's example holds: leaves of Dict and Tuple spaces, summed over agents."""
+MAX_NAME_BYTES = 2048
+"""Bytes of one field's Dict keys and agent ids written as JSON (escapes included), summed."""
+MAX_AGENTS = 32
+"""Agents of a PettingZoo deployment (`agents`, and agent id → space mappings)."""
+MAX_AGENT_ID_LENGTH = MAX_NAME_BYTES // MAX_AGENTS
+"""Characters of one id in `agents`."""
+
+
+class Cost(NamedTuple):
+    """What a space's example values (and action mask) hold, summed over its parts."""
+
+    elements: int = 0
+    listed: int = 0
+    """Elements printed one by one: their bounds leave no single value for all."""
+    arrays: int = 0
+    names: int = 0
+    """Bytes of Dict keys and agent ids written as JSON."""
+
 
 class _Space(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    _cost: Cost = PrivateAttr(default_factory=Cost)
+
+    @model_validator(mode="after")
+    def _within_budget(self) -> _Space:
+        self._cost = self._own_cost()
+        check_budget(self._cost)
+        return self
+
+    def _own_cost(self) -> Cost:
+        # Dict and Tuple spaces: their parts, validated (and costed) before them.
+        parts = getattr(self, "spaces", None)
+        if isinstance(parts, dict):
+            return _sum_costs([child._cost for child in parts.values()], names=_name_bytes(parts))
+        if isinstance(parts, tuple):
+            return _sum_costs([child._cost for child in parts])
+        raise NotImplementedError
+
+
+def _sum_costs(costs: list[Cost], names: int = 0) -> Cost:
+    return Cost(
+        elements=sum(cost.elements for cost in costs),
+        listed=sum(cost.listed for cost in costs),
+        arrays=sum(cost.arrays for cost in costs),
+        names=names + sum(cost.names for cost in costs),
+    )
+
+
+def check_budget(cost: Cost) -> None:
+    """ValueError when an example of this cost exceeds a budget."""
+    if cost.elements > MAX_ELEMENTS:
+        raise ValueError(
+            f"its example values would hold {cost.elements} elements; at most {MAX_ELEMENTS} are allowed"
+        )
+    if cost.listed > MAX_LISTED_ELEMENTS:
+        raise ValueError(
+            f"its bounds leave no single value for all elements, so its example lists "
+            f"{cost.listed} values one by one; at most {MAX_LISTED_ELEMENTS} are allowed"
+        )
+    if cost.arrays > MAX_ARRAYS:
+        raise ValueError(
+            f"its example values would hold {cost.arrays} arrays; at most {MAX_ARRAYS} are allowed"
+        )
+    if cost.names > MAX_NAME_BYTES:
+        raise ValueError(
+            f"its Dict keys and agent ids take {cost.names} bytes written as JSON; "
+            f"at most {MAX_NAME_BYTES} are allowed"
+        )
+
+
+def _name_bytes(keys) -> int:
+    # As JSON writes them: a control character takes 6 bytes (\u0001), as in every snippet.
+    return sum(len(json.dumps(key, ensure_ascii=False).encode()) - 2 for key in keys)
+
+
+def space_cost(space) -> Cost:
+    """The Cost of a space, or of a mapping of agent id to space (agent ids included)."""
+    if isinstance(space, dict):
+        return _sum_costs([space_cost(sub) for sub in space.values()], names=_name_bytes(space))
+    return space._cost
+
+
+def _product(shape: tuple[int, ...], limit: int) -> int:
+    """math.prod, stopping once it passes `limit` (a shape can declare 2**62 elements)."""
+    total = 1
+    for n in shape:
+        total *= n
+        if total > limit:
+            return total
+    return total
 
 
 class Box(_Space):
@@ -49,25 +158,30 @@ class Box(_Space):
     dtype: Dtype = "float32"
     low: Bound | None = None
     high: Bound | None = None
+    # One value every element may take, when the bounds allow one (None: they differ).
+    _fill: float | int | None = PrivateAttr(default=None)
 
-    @model_validator(mode="after")
-    def _bounds_fit_shape(self) -> Box:
-        # Plain Python, so validating a deployment does not import numpy.
-        for name in ("low", "high"):
-            bound = getattr(self, name)
-            if isinstance(bound, list) and _shape(bound, name) != self.shape:
-                raise ValueError(
-                    f"{name} has shape {list(_shape(bound, name))}, "
-                    f"expected a number or shape {list(self.shape)}"
-                )
-        lows = _numbers(self.low, "low", -math.inf)
-        highs = _numbers(self.high, "high", math.inf)
-        # A number bounds every element: repeat it to the length of the other bound.
-        size = max(len(lows), len(highs))
-        pairs = zip(lows * (size // len(lows)), highs * (size // len(highs)), strict=True)
-        if any(low > high for low, high in pairs):
+    def _own_cost(self) -> Cost:
+        # Plain Python, so validating a deployment does not import numpy; the size
+        # is checked before the bounds are read.
+        size = _product(self.shape, MAX_ELEMENTS)
+        check_budget(Cost(elements=size))
+        lows = _numbers(self.low, "low", self.shape, -math.inf)
+        highs = _numbers(self.high, "high", self.shape, math.inf)
+        if len(lows) == 1 or len(highs) == 1:
+            # A number bounds every element: compare it with each element of the other.
+            if max(lows) > min(highs):
+                raise ValueError("low must not exceed high")
+        elif any(map(operator.gt, lows, highs)):
             raise ValueError("low must not exceed high")
-        return self
+        low, high = max(lows), min(highs)
+        fill = min(max(0, low), high)
+        if self.dtype not in _FLOAT_DTYPES and self.dtype != "bool" and isinstance(fill, float):
+            fill = math.ceil(fill) if math.isfinite(fill) else fill
+        if low <= fill <= high:
+            self._fill = fill
+            return Cost(elements=size, arrays=1)
+        return Cost(elements=size, listed=size, arrays=1)
 
     def _bound_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         low = -np.inf if self.low is None else self.low
@@ -78,30 +192,45 @@ class Box(_Space):
         )
 
 
-def _shape(bound: object, name: str) -> tuple[int, ...]:
-    """`np.shape` of a number or of nested lists, which must not be ragged."""
-    if not isinstance(bound, list):
-        return ()
-    inner = {_shape(item, name) for item in bound}
-    if len(inner) > 1:
-        raise ValueError(f"{name} holds lists of different lengths")
-    return (len(bound), *(inner.pop() if inner else ()))
+_FLOAT_DTYPES = ("float16", "float32", "float64")
 
 
-def _leaves(bound: object) -> Iterator[Any]:
-    if isinstance(bound, list):
-        for item in bound:
-            yield from _leaves(item)
-    else:
-        yield bound
+def _shape(bound: list, name: str) -> tuple[tuple[int, ...], list, set[type]]:
+    """`np.shape` of nested lists, which must not be ragged, their leaves in order, and the
+    leaves' types.
+
+    Level by level, with C-speed checks (map, set): a bound can hold 10**5 numbers."""
+    shape: list[int] = [len(bound)]
+    level = bound
+    while True:
+        types = set(map(type, level))
+        if list not in types:
+            return tuple(shape), level, types
+        lengths = set(map(len, level)) if types == {list} else set()
+        if len(lengths) != 1:
+            raise ValueError(f"{name} holds lists of different lengths")
+        shape.append(lengths.pop())
+        level = [leaf for item in level for leaf in item]
 
 
-def _numbers(bound: Bound | None, name: str, missing: float) -> list[float]:
-    """The elements of a bound as floats (one for a number)."""
+def _numbers(bound: Bound | None, name: str, shape: tuple[int, ...], missing: float) -> list:
+    """The elements of a bound (one for a number) as ints and floats, checked against `shape`."""
     if bound is None:
         return [missing]
+    leaves: list = [bound]
+    types = {type(bound)}
+    if isinstance(bound, list):
+        found, leaves, types = _shape(bound, name)
+        if found != shape:
+            raise ValueError(f"{name} has shape {list(found)}, expected a number or shape {list(shape)}")
+    if types <= {int, float}:
+        # What JSON gives: Python compares ints and floats exactly, with no conversion pass.
+        return leaves
     try:
-        return [float(leaf) for leaf in _leaves(bound)]
+        # float() reads text too, which a bound is not.
+        if types & {str, bytes, bytearray}:
+            raise TypeError
+        return list(map(float, leaves))
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or nested lists of numbers") from None
 
@@ -111,15 +240,26 @@ class Discrete(_Space):
     n: Annotated[int, Field(ge=1)]
     start: int = 0
 
+    def _own_cost(self) -> Cost:
+        # Its action mask holds n elements.
+        return Cost(elements=self.n, arrays=1)
+
 
 class MultiDiscrete(_Space):
     type: Literal["MultiDiscrete"]
     nvec: tuple[Annotated[int, Field(ge=1)], ...] = Field(min_length=1)
 
+    def _own_cost(self) -> Cost:
+        return Cost(elements=len(self.nvec), arrays=1)
+
 
 class MultiBinary(_Space):
     type: Literal["MultiBinary"]
     n: Annotated[int, Field(ge=1)] | tuple[Annotated[int, Field(ge=1)], ...]
+
+    def _own_cost(self) -> Cost:
+        shape = (self.n,) if isinstance(self.n, int) else self.n
+        return Cost(elements=_product(shape, MAX_ELEMENTS), arrays=1)
 
 
 # DictSpace and TupleSpace name Space before it exists: pydantic resolves it on first use.
@@ -145,8 +285,20 @@ Space = Annotated[
 ]
 
 
-AgentSpaces = Annotated[dict[str, Space], Field(min_length=1)]
+def _agents_within_budget(spaces: dict) -> dict:
+    check_budget(space_cost(spaces))
+    return spaces
+
+
+AgentSpaces = Annotated[
+    dict[str, Space], Field(min_length=1, max_length=MAX_AGENTS), AfterValidator(_agents_within_budget)
+]
 """A PettingZoo environment's spaces: agent id → space."""
+
+AgentIds = Annotated[
+    tuple[Annotated[str, Field(max_length=MAX_AGENT_ID_LENGTH)], ...], Field(max_length=MAX_AGENTS)
+]
+"""A PettingZoo environment's agent ids, in order."""
 
 
 def example(space) -> object:
@@ -159,6 +311,13 @@ def example(space) -> object:
     if isinstance(space, dict):
         return {agent: example(sub) for agent, sub in space.items()}
     if isinstance(space, Box):
+        if space._fill is not None:
+            # One value for every element: no bound arrays are built. An int beyond 64 bits
+            # goes through float64, as bound arrays do; astype casts as it did for those.
+            value = space._fill
+            if isinstance(value, int) and not -(2**63) <= value < 2**64:
+                value = float(value)
+            return np.full(space.shape, np.asarray(value).astype(space.dtype))
         low, high = space._bound_arrays()
         # asarray: np.clip of a 0-d array gives a NumPy scalar, which is no array leaf.
         fill = np.asarray(np.clip(np.zeros(space.shape), low, high))
