@@ -121,6 +121,36 @@ def _banner(sb: Sandbox) -> str:
 
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# Request lines waiting for stdout. When stdout does not keep up (a pipe nobody
+# reads), further lines are counted, not kept, so memory stays bounded.
+LOG_BACKLOG = 1000
+
+
+class _Log:
+    """Request threads put lines; the main thread takes them and says what was dropped."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Received] = queue.Queue(LOG_BACKLOG)
+        self._dropped = 0
+        self._lock = threading.Lock()
+
+    def put(self, received: Received) -> None:
+        try:
+            self._queue.put_nowait(received)
+        except queue.Full:
+            with self._lock:
+                self._dropped += 1
+
+    def take(self, timeout: float) -> str:
+        """The next line; raises queue.Empty after `timeout` seconds without one."""
+        # Queued lines are older than the dropped ones: they come first.
+        with contextlib.suppress(queue.Empty):
+            return _log_line(self._queue.get_nowait())
+        with self._lock:
+            dropped, self._dropped = self._dropped, 0
+        if dropped:
+            return f"({dropped} request lines left out: stdout did not keep up)"
+        return _log_line(self._queue.get(timeout=timeout))
 
 
 class _Stop(Exception):
@@ -138,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # Request threads only queue their log lines: the main thread alone writes to
     # stdout, so no thread holds stdout's lock while the process stops.
-    log: queue.SimpleQueue[Received] = queue.SimpleQueue()
+    log = _Log()
     try:
         deployments = _load(args.deployments) if args.deployments else None
         sandbox = Sandbox(
@@ -167,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         while True:
             # A timed wait: the loop also looks at pending signals at least this often.
             with contextlib.suppress(queue.Empty):
-                line = _log_line(log.get(timeout=0.5))
+                line = log.take(timeout=0.5)
                 mid_line = True
                 print(line, flush=True)
                 mid_line = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import re
 import secrets
@@ -10,6 +11,7 @@ import socket
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +34,17 @@ POLL_INTERVAL = 0.1
 GRACE_SECONDS = 2.0
 # A client that stalls mid-request is dropped after this long.
 REQUEST_TIMEOUT_SECONDS = 30
+# What the sandbox keeps, so it runs for days in constant memory. The request log
+# keeps the newest requests within both bounds (always the newest one): plenty for
+# a test, which clears it and then reads a handful of requests.
+RECORD_LIMIT = 1000
+RECORD_BYTES = 16 * 1024 * 1024
+# Per deployment: sessions, and the characters one session keeps (a long chat).
+MAX_SESSIONS = 256
+MAX_SESSION_CHARS = 64_000
+# Rows per call (batch_size, the inputs' batch axis, prompts): an answer's size
+# follows it, and a zero-width array makes a huge batch_size cost nothing to send.
+MAX_BATCH = 1024
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 ARRAY_FIELDS = ("obs", "action_mask", "env_defined_actions", "hidden_state", "inputs")
 
@@ -48,6 +61,8 @@ class Received:
     arrays: dict[str, tuple[tuple[int, ...], str]]
     status: int = 0
     query: dict[str, str] = field(default_factory=dict)
+    # Body bytes, for the request log's byte bound.
+    size: int = field(default=0, repr=False, compare=False)
 
 
 class _Reply(Exception):
@@ -67,6 +82,8 @@ class _Served:
     deployment: Deployment
     key: str
     sessions: dict[str, list[dict]] = field(default_factory=dict)
+    # Characters kept per session, against MAX_SESSION_CHARS.
+    session_chars: dict[str, int] = field(default_factory=dict)
 
 
 class Sandbox:
@@ -109,7 +126,8 @@ class Sandbox:
         self._port = port
         self._on_received = on_received
         self._lock = threading.Lock()
-        self._received: list[Received] = []
+        self._received: deque[Received] = deque()
+        self._received_bytes = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._bound_port: int | None = None
@@ -186,12 +204,15 @@ class Sandbox:
 
     @property
     def received(self) -> list[Received]:
+        """The newest requests, oldest first: at most RECORD_LIMIT, with at most
+        RECORD_BYTES of bodies between them (always the newest request)."""
         with self._lock:
             return list(self._received)
 
     def clear(self) -> None:
         with self._lock:
             self._received.clear()
+            self._received_bytes = 0
 
     def rotate_key(self, name: str) -> str:
         """Give a deployment a new API key; the old one answers 401 from now on."""
@@ -208,6 +229,20 @@ class Sandbox:
     def _record(self, received: Received) -> None:
         with self._lock:
             self._received.append(received)
+            self._trim()
+
+    def _record_body(self, received: Received, size: int) -> None:
+        with self._lock:
+            received.size = size
+            if any(r is received for r in reversed(self._received)):
+                self._received_bytes += size
+                self._trim()
+
+    def _trim(self) -> None:
+        while len(self._received) > 1 and (
+            len(self._received) > RECORD_LIMIT or self._received_bytes > RECORD_BYTES
+        ):
+            self._received_bytes -= self._received.popleft().size
 
     def _notify(self, received: Received) -> None:
         if self._on_received is not None:
@@ -216,7 +251,7 @@ class Sandbox:
     def _authorize_platform(self, token: str | None) -> None:
         if token is None:
             raise _detail(401, "Not authenticated: send Authorization: Bearer <ARENA_API_KEY>")
-        if token != self.user_key:
+        if not _same(token, self.user_key):
             raise _detail(401, "Invalid API key")
 
     def _authorize_deployment(self, index: int, token: str | None) -> None:
@@ -224,9 +259,11 @@ class Sandbox:
             raise _detail(401, "Not authenticated: send Authorization: Bearer <API key>")
         with self._lock:
             keys = [s.key for s in self._served]
-        if token == keys[index] or token == self.user_key:
+        # Compared in constant time, and all of them, so timing tells nothing about the keys.
+        matches = [_same(token, key) for key in keys]
+        if _same(token, self.user_key) or matches[index]:
             return
-        if token in keys:
+        if any(matches):
             raise _detail(403, "This API key is not allowed to use this deployment")
         raise _detail(401, "Invalid or expired API key")
 
@@ -304,6 +341,7 @@ class Sandbox:
         batch = body.get("batch_size")
         if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
             raise WireError("batch_size: expected a positive integer")
+        _check_batch(batch, "batch_size")
         answers.check_observation(d, tree.get("obs"), batch, "obs")
         answers.check_per_agent(d, tree.get("action_mask"), batch, "action_mask")
         answers.check_per_agent(d, tree.get("env_defined_actions"), batch, "env_defined_actions")
@@ -323,6 +361,7 @@ class Sandbox:
         if inputs is None:
             raise WireError("inputs: missing")
         batch = answers.batch_of(inputs, "inputs")
+        _check_batch(batch, "inputs: batch axis")
         if d.observation_space is not None:
             answers.check_observation(d, inputs, batch, "inputs")
         return {
@@ -332,26 +371,42 @@ class Sandbox:
             "success": True,
         }
 
-    def _remember(self, served: _Served, session_id, prompt: str, reply: str) -> None:
+    def _remember(self, served: _Served, session_id, turns: list[tuple[str, str]]) -> None:
+        """Add (prompt, reply) turns to a session, all or none."""
         if session_id is None:
             return
         if not isinstance(session_id, str) or not session_id.strip():
             raise WireError("session_id: expected a non-empty string")
+        added = sum(len(prompt) + len(reply) for prompt, reply in turns)
         with self._lock:
-            served.sessions.setdefault(session_id, []).extend(
-                [{"role": "user", "content": prompt}, {"role": "assistant", "content": reply}]
-            )
+            kept = served.session_chars.get(session_id)
+            if kept is None and len(served.sessions) >= MAX_SESSIONS:
+                raise _detail(
+                    409,
+                    f"session_id: this deployment already keeps {MAX_SESSIONS} sessions, the "
+                    "sandbox's limit; DELETE /sessions/<session_id> to free one",
+                )
+            if (kept or 0) + added > MAX_SESSION_CHARS:
+                raise _detail(
+                    409,
+                    f"session_id: the session would keep more than {MAX_SESSION_CHARS} characters, "
+                    "the sandbox's limit; DELETE /sessions/<session_id> or use a new session_id",
+                )
+            served.session_chars[session_id] = (kept or 0) + added
+            messages = served.sessions.setdefault(session_id, [])
+            for prompt, reply in turns:
+                messages += [{"role": "user", "content": prompt}, {"role": "assistant", "content": reply}]
 
     def _generate(self, served: _Served, body: dict) -> dict:
         prompts = body.get("prompts")
         if not isinstance(prompts, list) or not prompts:
             raise WireError("prompts: expected a non-empty list of strings")
+        _check_batch(len(prompts), "prompts: count")
         for i, prompt in enumerate(prompts):
             answers.check_prompt(prompt, f"prompts.{i}")
         answers.check_generate_params(body.get("params"))
         results = [{"prompt": p, "completion": answers.completion(p)} for p in prompts]
-        for row in results:
-            self._remember(served, body.get("session_id"), row["prompt"], row["completion"])
+        self._remember(served, body.get("session_id"), [(r["prompt"], r["completion"]) for r in results])
         return {
             "results": results,
             "batch_size": len(results),
@@ -364,7 +419,7 @@ class Sandbox:
         prompt = answers.check_prompt(body.get("prompt"), "prompt")
         answers.check_generate_params(body.get("params"))
         reply = answers.completion(prompt)
-        self._remember(served, body.get("session_id"), prompt, reply)
+        self._remember(served, body.get("session_id"), [(prompt, reply)])
         return [word + " " for word in reply.split(" ")[:-1]] + [reply.split(" ")[-1]]
 
     def _sessions(self, served: _Served, method: str, route: str):
@@ -375,6 +430,7 @@ class Sandbox:
             if len(parts) == 1 and parts[0] in served.sessions:
                 if method == "DELETE":
                     del served.sessions[parts[0]]
+                    del served.session_chars[parts[0]]
                     return {"success": True}
                 return {"session_id": parts[0], "messages": list(served.sessions[parts[0]])}
         raise _detail(404, "No such session")
@@ -423,6 +479,16 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def _same(token: str, key: str) -> bool:
+    # Bytes: compare_digest takes str only when it is ASCII, and a header may not be.
+    return hmac.compare_digest(token.encode("utf-8", "surrogatepass"), key.encode("utf-8", "surrogatepass"))
+
+
+def _check_batch(rows: int, where: str) -> None:
+    if rows > MAX_BATCH:
+        raise WireError(f"{where}: {rows} rows; the sandbox answers at most {MAX_BATCH} per call")
+
+
 def _new_key(index: int) -> str:
     return f"sandbox-key-{index}-{secrets.token_hex(8)}"
 
@@ -445,7 +511,7 @@ def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
         def do_DELETE(self):
             self._handle()
 
-        def _read_body(self):
+        def _read_body(self, received: Received):
             length = self.headers.get("Content-Length")
             if not length:
                 return None, None
@@ -456,6 +522,7 @@ def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             if not 0 <= size <= MAX_BODY:
                 raise _detail(413, "body too large")
             raw = self.rfile.read(size)
+            sandbox._record_body(received, len(raw))
             if not raw:
                 return None, None
             try:
@@ -484,7 +551,7 @@ def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             )
             sandbox._record(received)
             try:
-                body, bad = self._read_body()
+                body, bad = self._read_body(received)
                 received.body = body
                 if bad is not None:
                     raise bad
