@@ -469,6 +469,64 @@ def test_stop_cuts_a_client_that_stalls_mid_request():
         stalled.close()
 
 
+def test_stop_lets_a_request_in_flight_finish_within_the_grace():
+    sandbox = Sandbox([example("gym")], user_key=USER).start()
+    body = json.dumps(gym_body()).encode()
+    client = socket.create_connection(("127.0.0.1", sandbox.port))
+    client.settimeout(WAIT)
+    head = f"POST /d/0/get_action HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {USER}\r\n"
+    client.sendall(head.encode() + b"Content-Length: %d\r\n\r\n" % len(body))
+    wait_for(lambda: any(r.path == "/d/0/get_action" for r in sandbox.received),
+             "the request never reached the sandbox")
+    stopper = threading.Thread(target=sandbox.stop, kwargs={"grace": WAIT})
+    stopper.start()
+
+    def refuses_new_connections() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", sandbox.port), timeout=1).close()
+        except OSError:
+            return True
+        return False
+
+    try:
+        wait_for(refuses_new_connections, "the stopping sandbox kept accepting connections")
+        client.sendall(body)
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+        head, _, payload = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 "), answer
+        assert set(json.loads(payload)) == {"action"}
+        stopper.join(WAIT)
+        assert not stopper.is_alive(), "Sandbox.stop() did not return once the request finished"
+    finally:
+        client.close()
+
+
+def test_json_answers_keep_their_bytes(sb):
+    # Spaced separators, ASCII escapes: what the answers were from the start.
+    for response in (
+        call(sb, HOSTILE_NAME, "/status"),
+        call(sb, "cartpole-ppo", "/get_action", gym_body(), token="fake-unknown"),
+        platform(sb, "one", name=HOSTILE_NAME),
+    ):
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.content == json.dumps(response.json()).encode()
+    assert call(sb, "cartpole-ppo", "/status", token=None).headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_command_without_the_serve_extra_says_how_to_install_it():
+    code = (
+        "import sys; sys.modules['uvicorn'] = None; "
+        "from snippetgen.cli import main; sys.exit(main(['sandbox']))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=WAIT)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        'snippetgen sandbox: the sandbox needs uvicorn and Starlette: pip install "snippetgen[serve]"'
+    ]
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
