@@ -9,7 +9,7 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -19,6 +19,7 @@ from ..rules import rule_table
 from .server import Received, Sandbox
 
 _DEPLOYMENTS = TypeAdapter(list[Deployment])
+INSTALL_HINT = 'the sandbox needs uvicorn and Starlette: pip install "snippetgen[serve]"'
 
 
 class _BadInput(Exception):
@@ -120,7 +121,36 @@ def _banner(sb: Sandbox) -> str:
     return "\n".join(lines)
 
 
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# Request lines waiting for stdout. When stdout does not keep up (a pipe nobody
+# reads), further lines are counted, not kept, so memory stays bounded.
+LOG_BACKLOG = 1000
+
+
+class _Log:
+    """The server puts lines; the main thread takes them and says what was dropped."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Received] = queue.Queue(LOG_BACKLOG)
+        self._dropped = 0
+        self._lock = threading.Lock()
+
+    def put(self, received: Received) -> None:
+        try:
+            self._queue.put_nowait(received)
+        except queue.Full:
+            with self._lock:
+                self._dropped += 1
+
+    def take(self, timeout: float) -> str:
+        """The next line; raises queue.Empty after `timeout` seconds without one."""
+        # Queued lines are older than the dropped ones: they come first.
+        with contextlib.suppress(queue.Empty):
+            return _log_line(self._queue.get_nowait())
+        with self._lock:
+            dropped, self._dropped = self._dropped, 0
+        if dropped:
+            return f"({dropped} request lines left out: stdout did not keep up)"
+        return _log_line(self._queue.get(timeout=timeout))
 
 
 class _Stop(Exception):
@@ -136,9 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0 <= args.port <= 65535:
         print("snippetgen sandbox: --port must be between 0 and 65535", file=sys.stderr)
         return 2
-    # Request threads only queue their log lines: the main thread alone writes to
-    # stdout, so no thread holds stdout's lock while the process stops.
-    log: queue.SimpleQueue[Received] = queue.SimpleQueue()
+    # The server's thread only queues its log lines: the main thread alone writes to
+    # stdout, so a stdout nobody reads never holds up serving or stopping.
+    log = _Log()
     try:
         deployments = _load(args.deployments) if args.deployments else None
         sandbox = Sandbox(
@@ -150,15 +180,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_BadInput, ValueError) as exc:
         print(f"snippetgen sandbox: {exc}", file=sys.stderr)
         return 2
-    with _stop_signals_for_main_thread_only():
-        try:
-            sandbox.start()
-        except OSError as exc:
-            print(
-                f"snippetgen sandbox: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}",
-                file=sys.stderr,
-            )
-            return 1
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        sandbox.start()
+    except _Stop:
+        print("sandbox stopped", flush=True)
+        return 0
+    except ImportError as exc:
+        if exc.name not in ("uvicorn", "starlette"):
+            raise
+        print(f"snippetgen sandbox: {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"snippetgen sandbox: cannot listen on 127.0.0.1:{args.port}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return 1
     # Whether the stop signal may have cut a line short: the last message starts a line of its own.
     mid_line = True
     try:
@@ -167,39 +206,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         while True:
             # A timed wait: the loop also looks at pending signals at least this often.
             with contextlib.suppress(queue.Empty):
-                line = _log_line(log.get(timeout=0.5))
+                line = log.take(timeout=0.5)
                 mid_line = True
                 print(line, flush=True)
                 mid_line = False
     except (_Stop, KeyboardInterrupt):
         pass
     finally:
-        with _stop_signals_for_main_thread_only(block_main=True):
-            sandbox.stop()
+        # A second Ctrl-C does not cut the bounded stop short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        sandbox.stop()
     print("\nsandbox stopped" if mid_line else "sandbox stopped", flush=True)
     return 0
-
-
-@contextlib.contextmanager
-def _stop_signals_for_main_thread_only(*, block_main: bool = False) -> Iterator[None]:
-    """Route SIGINT/SIGTERM to the main thread as `_Stop`.
-
-    Threads started inside the block inherit a mask that blocks both, so the
-    kernel can deliver them only to the main thread, which then wakes from any
-    wait. With `block_main`, the main thread blocks both from then on, so a
-    second Ctrl-C cannot interrupt the bounded shutdown before the process exits.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        if not block_main:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)

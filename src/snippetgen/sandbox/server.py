@@ -1,19 +1,24 @@
-"""The sandbox: an Arena-compatible HTTP server on 127.0.0.1 that records what it receives."""
+"""The sandbox: an Arena-compatible HTTP server on 127.0.0.1 that records what it receives.
+
+A Starlette app served by uvicorn on a thread of its own, so tests and the service
+can start and stop it around their own code.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hmac
 import json
 import re
 import secrets
-import socket
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from pydantic import SecretStr
 
@@ -21,17 +26,36 @@ from ..deployment import Deployment
 from . import answers
 from .wire import WireError, decode_tree, encode_tree
 
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.requests import Request
+    from starlette.responses import Response
+
 HOST = "127.0.0.1"
 PLATFORM = "/api/cli/v1/inference/deployments"
 # Deployment URLs carry an index, never the name: names are arbitrary text.
 DEPLOYMENT_PREFIX = "/d/"
 MAX_BODY = 64 * 1024 * 1024
-# How often the accept loop looks for a stop request, and how long stop() lets
-# requests in flight finish before it closes their connections.
-POLL_INTERVAL = 0.1
+# How long stop() lets requests in flight finish before it closes their connections.
 GRACE_SECONDS = 2.0
 # A client that stalls mid-request is dropped after this long.
 REQUEST_TIMEOUT_SECONDS = 30
+# Open connections and requests at once; more are answered 503 by uvicorn.
+MAX_CONNECTIONS = 256
+STARTUP_SECONDS = 60
+# After cutting the connections, how long stop() waits for the server's thread to end.
+CUT_SECONDS = 2.0
+# What the sandbox keeps, so it runs for days in constant memory. The request log
+# keeps the newest requests within both bounds (always the newest one): plenty for
+# a test, which clears it and then reads a handful of requests.
+RECORD_LIMIT = 1000
+RECORD_BYTES = 16 * 1024 * 1024
+# Per deployment: sessions, and the characters one session keeps (a long chat).
+MAX_SESSIONS = 256
+MAX_SESSION_CHARS = 64_000
+# Rows per call (batch_size, the inputs' batch axis, prompts): an answer's size
+# follows it, and a zero-width array makes a huge batch_size cost nothing to send.
+MAX_BATCH = 1024
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 ARRAY_FIELDS = ("obs", "action_mask", "env_defined_actions", "hidden_state", "inputs")
 
@@ -48,6 +72,8 @@ class Received:
     arrays: dict[str, tuple[tuple[int, ...], str]]
     status: int = 0
     query: dict[str, str] = field(default_factory=dict)
+    # Body bytes, for the request log's byte bound.
+    size: int = field(default=0, repr=False, compare=False)
 
 
 class _Reply(Exception):
@@ -67,6 +93,8 @@ class _Served:
     deployment: Deployment
     key: str
     sessions: dict[str, list[dict]] = field(default_factory=dict)
+    # Characters kept per session, against MAX_SESSION_CHARS.
+    session_chars: dict[str, int] = field(default_factory=dict)
 
 
 class Sandbox:
@@ -109,41 +137,78 @@ class Sandbox:
         self._port = port
         self._on_received = on_received
         self._lock = threading.Lock()
-        self._received: list[Received] = []
-        self._server: _Server | None = None
+        self._received: deque[Received] = deque()
+        self._received_bytes = 0
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._bound_port: int | None = None
 
     # ------------------------------------------------------------ lifecycle
 
     def start(self) -> Sandbox:
+        """Listen and serve on a thread of its own.
+
+        Raises OSError when the port cannot be bound, ImportError without uvicorn
+        and Starlette (the serve extra).
+        """
         if self._server is not None:
             return self
-        server = _Server((HOST, self._port), _handler(self))
-        self._server = server
-        self._bound_port = server.server_address[1]
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": POLL_INTERVAL},
-            name="snippetgen-sandbox",
-            daemon=True,
+        import uvicorn
+
+        from ..serve.command import _bind
+
+        app = _app(self)
+        sock = _bind(HOST, self._port)
+        config = uvicorn.Config(
+            app,
+            # The process's logging stays as its owner set it up.
+            log_config=None,
+            lifespan="off",
+            server_header=False,
+            limit_concurrency=MAX_CONNECTIONS,
+            timeout_graceful_shutdown=int(GRACE_SECONDS) + 1,
         )
-        self._thread.start()
+        server = uvicorn.Server(config)
+
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            await server.serve(sockets=[sock])
+
+        thread = threading.Thread(target=asyncio.run, args=(serve(),), name="snippetgen-sandbox", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + STARTUP_SECONDS
+        try:
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("the sandbox did not start")
+                time.sleep(0.005)
+        except BaseException:  # a stop signal included: the thread ends on its own
+            server.should_exit = True
+            if not thread.is_alive():
+                sock.close()
+            raise
+        self._server, self._thread = server, thread
+        self._bound_port = sock.getsockname()[1]
         return self
 
     def stop(self, grace: float = GRACE_SECONDS) -> None:
         """Stop accepting, give requests in flight `grace` seconds, then cut them.
 
-        Returns within about `grace` + POLL_INTERVAL seconds whatever the clients do.
+        Returns within `grace` + CUT_SECONDS seconds whatever the clients do.
         """
-        server, thread = self._server, self._thread
+        server, thread, loop = self._server, self._thread, self._loop
         if server is None or thread is None:
             return
-        self._server = self._thread = None
-        server.shutdown()
-        server.server_close()
-        thread.join()
-        server.cut_connections_after(grace)
+        self._server = self._thread = self._loop = None
+        # uvicorn closes idle connections at once and cancels what is left after this.
+        server.config.timeout_graceful_shutdown = int(grace) + 1
+        server.should_exit = True
+        thread.join(grace)
+        if thread.is_alive() and loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop ended meanwhile
+                loop.call_soon_threadsafe(_cut, server)
+            thread.join(CUT_SECONDS)
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -186,12 +251,15 @@ class Sandbox:
 
     @property
     def received(self) -> list[Received]:
+        """The newest requests, oldest first: at most RECORD_LIMIT, with at most
+        RECORD_BYTES of bodies between them (always the newest request)."""
         with self._lock:
             return list(self._received)
 
     def clear(self) -> None:
         with self._lock:
             self._received.clear()
+            self._received_bytes = 0
 
     def rotate_key(self, name: str) -> str:
         """Give a deployment a new API key; the old one answers 401 from now on."""
@@ -208,6 +276,20 @@ class Sandbox:
     def _record(self, received: Received) -> None:
         with self._lock:
             self._received.append(received)
+            self._trim()
+
+    def _record_body(self, received: Received, size: int) -> None:
+        with self._lock:
+            received.size = size
+            if any(r is received for r in reversed(self._received)):
+                self._received_bytes += size
+                self._trim()
+
+    def _trim(self) -> None:
+        while len(self._received) > 1 and (
+            len(self._received) > RECORD_LIMIT or self._received_bytes > RECORD_BYTES
+        ):
+            self._received_bytes -= self._received.popleft().size
 
     def _notify(self, received: Received) -> None:
         if self._on_received is not None:
@@ -216,7 +298,7 @@ class Sandbox:
     def _authorize_platform(self, token: str | None) -> None:
         if token is None:
             raise _detail(401, "Not authenticated: send Authorization: Bearer <ARENA_API_KEY>")
-        if token != self.user_key:
+        if not _same(token, self.user_key):
             raise _detail(401, "Invalid API key")
 
     def _authorize_deployment(self, index: int, token: str | None) -> None:
@@ -224,9 +306,11 @@ class Sandbox:
             raise _detail(401, "Not authenticated: send Authorization: Bearer <API key>")
         with self._lock:
             keys = [s.key for s in self._served]
-        if token == keys[index] or token == self.user_key:
+        # Compared in constant time, and all of them, so timing tells nothing about the keys.
+        matches = [_same(token, key) for key in keys]
+        if _same(token, self.user_key) or matches[index]:
             return
-        if token in keys:
+        if any(matches):
             raise _detail(403, "This API key is not allowed to use this deployment")
         raise _detail(401, "Invalid or expired API key")
 
@@ -304,6 +388,7 @@ class Sandbox:
         batch = body.get("batch_size")
         if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
             raise WireError("batch_size: expected a positive integer")
+        _check_batch(batch, "batch_size")
         answers.check_observation(d, tree.get("obs"), batch, "obs")
         answers.check_per_agent(d, tree.get("action_mask"), batch, "action_mask")
         answers.check_per_agent(d, tree.get("env_defined_actions"), batch, "env_defined_actions")
@@ -323,6 +408,7 @@ class Sandbox:
         if inputs is None:
             raise WireError("inputs: missing")
         batch = answers.batch_of(inputs, "inputs")
+        _check_batch(batch, "inputs: batch axis")
         if d.observation_space is not None:
             answers.check_observation(d, inputs, batch, "inputs")
         return {
@@ -332,26 +418,42 @@ class Sandbox:
             "success": True,
         }
 
-    def _remember(self, served: _Served, session_id, prompt: str, reply: str) -> None:
+    def _remember(self, served: _Served, session_id, turns: list[tuple[str, str]]) -> None:
+        """Add (prompt, reply) turns to a session, all or none."""
         if session_id is None:
             return
         if not isinstance(session_id, str) or not session_id.strip():
             raise WireError("session_id: expected a non-empty string")
+        added = sum(len(prompt) + len(reply) for prompt, reply in turns)
         with self._lock:
-            served.sessions.setdefault(session_id, []).extend(
-                [{"role": "user", "content": prompt}, {"role": "assistant", "content": reply}]
-            )
+            kept = served.session_chars.get(session_id)
+            if kept is None and len(served.sessions) >= MAX_SESSIONS:
+                raise _detail(
+                    409,
+                    f"session_id: this deployment already keeps {MAX_SESSIONS} sessions, the "
+                    "sandbox's limit; DELETE /sessions/<session_id> to free one",
+                )
+            if (kept or 0) + added > MAX_SESSION_CHARS:
+                raise _detail(
+                    409,
+                    f"session_id: the session would keep more than {MAX_SESSION_CHARS} characters, "
+                    "the sandbox's limit; DELETE /sessions/<session_id> or use a new session_id",
+                )
+            served.session_chars[session_id] = (kept or 0) + added
+            messages = served.sessions.setdefault(session_id, [])
+            for prompt, reply in turns:
+                messages += [{"role": "user", "content": prompt}, {"role": "assistant", "content": reply}]
 
     def _generate(self, served: _Served, body: dict) -> dict:
         prompts = body.get("prompts")
         if not isinstance(prompts, list) or not prompts:
             raise WireError("prompts: expected a non-empty list of strings")
+        _check_batch(len(prompts), "prompts: count")
         for i, prompt in enumerate(prompts):
             answers.check_prompt(prompt, f"prompts.{i}")
         answers.check_generate_params(body.get("params"))
         results = [{"prompt": p, "completion": answers.completion(p)} for p in prompts]
-        for row in results:
-            self._remember(served, body.get("session_id"), row["prompt"], row["completion"])
+        self._remember(served, body.get("session_id"), [(r["prompt"], r["completion"]) for r in results])
         return {
             "results": results,
             "batch_size": len(results),
@@ -364,7 +466,7 @@ class Sandbox:
         prompt = answers.check_prompt(body.get("prompt"), "prompt")
         answers.check_generate_params(body.get("params"))
         reply = answers.completion(prompt)
-        self._remember(served, body.get("session_id"), prompt, reply)
+        self._remember(served, body.get("session_id"), [(prompt, reply)])
         return [word + " " for word in reply.split(" ")[:-1]] + [reply.split(" ")[-1]]
 
     def _sessions(self, served: _Served, method: str, route: str):
@@ -375,167 +477,130 @@ class Sandbox:
             if len(parts) == 1 and parts[0] in served.sessions:
                 if method == "DELETE":
                     del served.sessions[parts[0]]
+                    del served.session_chars[parts[0]]
                     return {"success": True}
                 return {"session_id": parts[0], "messages": list(served.sessions[parts[0]])}
         raise _detail(404, "No such session")
 
 
-class _Server(ThreadingHTTPServer):
-    """A threading HTTP server that knows its open connections, so stopping can cut them."""
+def _same(token: str, key: str) -> bool:
+    # Bytes: compare_digest takes str only when it is ASCII, and a header may not be.
+    return hmac.compare_digest(token.encode("utf-8", "surrogatepass"), key.encode("utf-8", "surrogatepass"))
 
-    daemon_threads = True
-    # Stopping waits for requests in flight itself, with a bound (cut_connections_after).
-    block_on_close = False
 
-    def __init__(self, address, handler) -> None:
-        super().__init__(address, handler)
-        self._open: set[socket.socket] = set()
-        self._open_changed = threading.Condition()
-        self._stopping = False
-
-    def process_request(self, request, client_address) -> None:
-        with self._open_changed:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request) -> None:
-        super().shutdown_request(request)
-        with self._open_changed:
-            self._open.discard(request)
-            self._open_changed.notify_all()
-
-    def cut_connections_after(self, grace: float) -> None:
-        deadline = time.monotonic() + grace
-        with self._open_changed:
-            self._stopping = True
-            while self._open and (left := deadline - time.monotonic()) > 0:
-                self._open_changed.wait(left)
-            stalled = list(self._open)
-        for connection in stalled:
-            # Wakes a handler blocked reading or writing; it then finishes with an error.
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request, client_address) -> None:
-        # A connection cut while stopping, or a client that went away, is not a server error.
-        if self._stopping or isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            return
-        super().handle_error(request, client_address)
+def _check_batch(rows: int, where: str) -> None:
+    if rows > MAX_BATCH:
+        raise WireError(f"{where}: {rows} rows; the sandbox answers at most {MAX_BATCH} per call")
 
 
 def _new_key(index: int) -> str:
     return f"sandbox-key-{index}-{secrets.token_hex(8)}"
 
 
-def _handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "snippetgen-sandbox"
-        timeout = REQUEST_TIMEOUT_SECONDS
+def _cut(server: uvicorn.Server) -> None:
+    """Close the connections still open: their requests then see the client gone."""
+    for connection in list(server.server_state.connections):
+        # abort, not close: close would first wait to send what a stalled client never reads.
+        connection.transport.abort()
 
-        def log_message(self, format, *args):
-            pass
 
-        def do_GET(self):
-            self._handle()
+def _token(request: Request) -> str | None:
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token or None
 
-        def do_POST(self):
-            self._handle()
 
-        def do_DELETE(self):
-            self._handle()
-
-        def _read_body(self):
-            length = self.headers.get("Content-Length")
-            if not length:
-                return None, None
-            try:
-                size = int(length)
-            except ValueError:
-                raise _detail(400, "bad Content-Length") from None
-            if not 0 <= size <= MAX_BODY:
+async def _read_body(sandbox: Sandbox, request: Request, received: Received):
+    """The JSON body, or None; a _Reply for a body that is too large or not JSON."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY:
+        raise _detail(413, "body too large")
+    chunks: list[bytes] = []
+    size = 0
+    async with asyncio.timeout(REQUEST_TIMEOUT_SECONDS):
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
                 raise _detail(413, "body too large")
-            raw = self.rfile.read(size)
-            if not raw:
-                return None, None
-            try:
-                return json.loads(raw), None
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                return None, _detail(400, "body is not JSON")
+            chunks.append(chunk)
+    raw = b"".join(chunks)
+    sandbox._record_body(received, len(raw))
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _detail(400, "body is not JSON") from None
 
-        def _token(self) -> str | None:
-            scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-            if scheme.lower() != "bearer":
-                return None
-            return token or None
 
-        def _handle(self):
-            parts = urlsplit(self.path)
-            query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-            path = parts.path
-            received = Received(
-                method=self.command,
-                path=path,
-                deployment=None,
-                token=self._token(),
-                body=None,
-                arrays={},
-                query=query,
-            )
-            sandbox._record(received)
-            try:
-                body, bad = self._read_body()
-                received.body = body
-                if bad is not None:
-                    raise bad
-                answer = self._route(received, path, query, body)
-                if isinstance(answer, list) and path.endswith("/generate_stream"):
-                    self._send_stream(received, answer)
-                else:
-                    self._send_json(received, 200, answer)
-            except _Reply as reply:
-                self._send_json(received, reply.status, reply.body)
-            except Exception as exc:  # a bug in the sandbox: answer, don't drop the connection
-                self._send_json(received, 500, {"detail": f"sandbox error: {type(exc).__name__}: {exc}"})
-            sandbox._notify(received)
+def _route(sandbox: Sandbox, received: Received, path: str, query: dict, body):
+    if path.startswith(PLATFORM + "/"):
+        return sandbox._platform(received.method, path[len(PLATFORM) :], query, received.token)
+    if path.startswith(DEPLOYMENT_PREFIX):
+        index_text, _, rest = path[len(DEPLOYMENT_PREFIX) :].partition("/")
+        if not index_text.isdigit() or int(index_text) >= len(sandbox._served):
+            raise _detail(404, "No such deployment")
+        index = int(index_text)
+        received.deployment = sandbox._served[index].deployment.name
+        sandbox._authorize_deployment(index, received.token)
+        return sandbox._deployment_call(index, received.method, "/" + rest, body, received.arrays)
+    raise _detail(404, "Not Found")
 
-        def _route(self, received: Received, path: str, query: dict, body):
-            if path.startswith(PLATFORM + "/"):
-                return sandbox._platform(self.command, path[len(PLATFORM):], query, received.token)
-            if path.startswith(DEPLOYMENT_PREFIX):
-                index_text, _, rest = path[len(DEPLOYMENT_PREFIX):].partition("/")
-                if not index_text.isdigit() or int(index_text) >= len(sandbox._served):
-                    raise _detail(404, "No such deployment")
-                index = int(index_text)
-                received.deployment = sandbox._served[index].deployment.name
-                sandbox._authorize_deployment(index, received.token)
-                return sandbox._deployment_call(index, self.command, "/" + rest, body, received.arrays)
-            raise _detail(404, "Not Found")
 
-        def _send_json(self, received: Received, status: int, payload) -> None:
-            data = json.dumps(payload).encode()
-            received.status = status
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            if status == 401:
-                self.send_header("WWW-Authenticate", "Bearer")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(data)
-            self.close_connection = True
+def _app(sandbox: Sandbox) -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import ClientDisconnect
+    from starlette.responses import Response, StreamingResponse
+    from starlette.routing import Route
 
-        def _send_stream(self, received: Received, chunks: list[str]) -> None:
-            received.status = 200
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.send_header("Connection", "close")
-            self.end_headers()
+    def json_answer(received: Received, status: int, payload) -> Response:
+        received.status = status
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return Response(json.dumps(payload).encode(), status, headers, media_type="application/json")
+
+    def stream_answer(received: Received, chunks: list[str]) -> Response:
+        received.status = 200
+
+        async def body() -> AsyncIterator[bytes]:
             for chunk in chunks:
-                data = chunk.encode()
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            self.wfile.write(b"0\r\n\r\n")
-            self.close_connection = True
+                yield chunk.encode()
 
-    return Handler
+        return StreamingResponse(body(), media_type="text/plain")
+
+    async def handle(request: Request) -> Response:
+        # The path as sent, not percent-decoded; the query as the platform reads it.
+        path = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
+        query_string = request.scope["query_string"].decode("latin-1")
+        query = {k: v[-1] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
+        received = Received(
+            method=request.method,
+            path=path,
+            deployment=None,
+            token=_token(request),
+            body=None,
+            arrays={},
+            query=query,
+        )
+        sandbox._record(received)
+        try:
+            body = await _read_body(sandbox, request, received)
+            received.body = body
+            answer = _route(sandbox, received, path, query, body)
+            if isinstance(answer, list) and path.endswith("/generate_stream"):
+                response = stream_answer(received, answer)
+            else:
+                response = json_answer(received, 200, answer)
+        except ClientDisconnect:
+            return Response(status_code=499)  # nobody reads it: the client went away
+        except TimeoutError:
+            response = json_answer(received, 408, {"detail": "the request body did not arrive in time"})
+        except _Reply as reply:
+            response = json_answer(received, reply.status, reply.body)
+        except Exception as exc:  # a bug in the sandbox: answer, don't drop the connection
+            response = json_answer(received, 500, {"detail": f"sandbox error: {type(exc).__name__}: {exc}"})
+        sandbox._notify(received)
+        return response
+
+    # Every path, so a wrong one still gets a JSON detail (and a token check under /d/).
+    return Starlette(routes=[Route("/{path:path}", handle, methods=["GET", "POST", "DELETE"])])
