@@ -144,9 +144,9 @@ def test_more_arrays_than_the_budget_are_refused():
 
 
 def test_keys_are_counted_as_json_writes_them():
-    # A control character is six bytes in every snippet (\u0001), so it counts six.
-    per_key = MAX_NAME_BYTES // 2 // 6 + 1
-    spaces = {"\x01" * per_key: box(1), "\x02" * per_key: box(1)}
+    # A quote is two bytes in every snippet (\"), so it counts two.
+    per_key = MAX_NAME_BYTES // 2 // 2 + 1
+    spaces = {'"' * per_key: box(1), '"x' + '"' * (per_key - 1): box(1)}
     loc, message = refusal(gym, observation_space={"type": "Dict", "spaces": spaces})
     assert loc[0] == "observation_space" and f"at most {MAX_NAME_BYTES}" in message
     gym(observation_space={"type": "Dict", "spaces": {"a" * per_key: box(1), "b" * per_key: box(1)}})
