@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from .deployment import Deployment
+from .deployment import MAX_ENDPOINT_LENGTH, MAX_KEY_LENGTH, Deployment
 from .examples import example, examples
 from .panel import render_panel
 from .render import render_snippet
@@ -199,8 +199,8 @@ def worst_request(*, longest_values: bool = False) -> dict:
         "name": "n" * _max_length("name"),
         "algorithm": "MADDPG",
         "env_type": "pettingzoo",
-        "endpoint": "https://agents.example.com/" + "e" * 229,
-        "api_key": "fake-key-" + "0" * 55,
+        "endpoint": "https://agents.example.com/".ljust(MAX_ENDPOINT_LENGTH, "e"),
+        "api_key": "fake-key-".ljust(MAX_KEY_LENGTH, "0"),
         "agents": agents,
         "observation_space": observation,
         "action_space": actions,

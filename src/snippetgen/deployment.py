@@ -24,6 +24,9 @@ from .rules import EnvType, Situation
 from .spaces import AgentIds, AgentSpaces, Space
 from .unsafe import check, check_keys
 
+MAX_ENDPOINT_LENGTH = 2048
+MAX_KEY_LENGTH = 1024  # room for a JWT; Arena's own keys are far shorter
+
 Status = Literal["Deployed", "Pending", "Failed"]
 Page = Literal["classic_rl", "advanced_training"]
 
@@ -60,14 +63,15 @@ class Deployment(BaseModel):
     name: str = Field(min_length=1, max_length=1000)
     algorithm: str = Field(min_length=1, max_length=100)
     env_type: EnvType
-    endpoint: str | None = None
+    # Lengths bound the panel: each value is printed in every snippet, shown and copied.
+    endpoint: str | None = Field(default=None, max_length=MAX_ENDPOINT_LENGTH)
     api_key: ApiKey | None = None
     status: Status = "Deployed"
     connected: bool = True
     page: Page = "classic_rl"
     observation_space: Space | AgentSpaces | None = None
     action_space: Space | AgentSpaces | None = None
-    env_id: str | None = None
+    env_id: str | None = Field(default=None, max_length=200)
     agents: AgentIds | None = None
     action_mask: bool = False
     env_defined_actions: bool = False
@@ -133,10 +137,14 @@ class Deployment(BaseModel):
     @field_validator("api_key")
     @classmethod
     def _api_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _TOKEN.fullmatch(value.get_secret_value()):
+        if value is None:
+            return None
+        if not _TOKEN.fullmatch(value.get_secret_value()):
             raise ValueError(
                 "must be printable ASCII without spaces (it is sent as a Bearer token)"
             )
+        if len(value.get_secret_value()) > MAX_KEY_LENGTH:
+            raise ValueError(f"must be at most {MAX_KEY_LENGTH} characters")
         return value
 
     @model_validator(mode="after")
