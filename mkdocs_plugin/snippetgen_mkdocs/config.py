@@ -1,82 +1,78 @@
-"""The plugin's options in mkdocs.yml, checked by MkDocs' own config validation."""
+"""The plugin's options in mkdocs.yml: `SiteOptions` field by field, plus `on_error`, checked by MkDocs.
+
+Generated from the model, so an option is added once, in `options.py`. Every
+option may be left out: it then falls back to the same option of the
+`snippetgen_mkdocs.fence` Markdown extension when that is listed (a site sets
+them once for MkDocs and Zensical), and then to the model's default.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast, get_args, get_origin
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
-from snippetgen.rules import RuleTableError, rule_table
+from snippetgen.rules import RuleTableError
 
-from .markdown import HEADING_LEVELS, STYLES
-
-ON_ERROR = ("warn", "fail")
+from .options import SiteOptions
 
 
-class RuleChoice(c.BaseConfigOption[str]):
-    """One id from the rule table; looked up when validated, so new rows need no code."""
+class _Checked(c.BaseConfigOption[Any]):
+    """One field of the model, checked by the model's own type (the rule-table ids included)."""
 
-    def __init__(self, what: str, ids: Callable[[], Iterable[str]], default: str | None = None):
+    def __init__(self, field: FieldInfo):
         super().__init__()
-        self.what = what
-        self.ids = ids
-        self.default = default
+        kind = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        self.adapter: TypeAdapter[Any] = TypeAdapter(cast(Any, kind))
 
-    def run_validation(self, value: object) -> str:
+    def run_validation(self, value: object) -> object:
         try:
-            known = list(self.ids())
+            self.adapter.validate_python(value)
+        except ValidationError as exc:
+            problems = (e["msg"].removeprefix("Value error, ") for e in exc.errors(include_url=False))
+            raise c.ValidationError("; ".join(problems)) from None
         except RuleTableError as exc:
             raise c.ValidationError(str(exc)) from None
-        if not isinstance(value, str) or value not in known:
-            raise c.ValidationError(
-                f"unknown {self.what} {value!r}; choose one of: {', '.join(known)}"
-            )
-        return value
+        return value  # as written: the model reads it again with the fence's options
 
 
-def profile_ids() -> list[str]:
-    return list(rule_table().profiles)
+def _option(field: FieldInfo) -> c.BaseConfigOption:
+    kind = field.annotation
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return c.SubConfig(_config_class(kind))
+    if get_origin(kind) is Literal:
+        return c.Optional(c.Choice(get_args(kind)))
+    return c.Optional(_Checked(field))
 
 
-def tab_ids() -> list[str]:
-    return list(rule_table().tabs)
+def _config_class(model: type[BaseModel]) -> type[base.Config]:
+    options = {name: _option(field) for name, field in model.model_fields.items()}
+    return type(f"{model.__name__}Config", (base.Config,), options)
 
 
-class PlaceholdersConfig(base.Config):
-    """What docs show instead of a deployment's real values; unset: the fence options', else the built-ins."""
+def given(config: base.Config) -> dict[str, Any]:
+    """The options set in mkdocs.yml (sub-options field by field), without the plugin's own."""
+    out: dict[str, Any] = {}
+    for key in SiteOptions.model_fields:
+        value = config[key]
+        if isinstance(value, base.Config):
+            value = {k: v for k, v in dict(value).items() if v is not None} or None
+        if value is not None:
+            out[key] = value
+    return out
 
-    name = c.Optional(c.Type(str))
-    api_key = c.Optional(c.Type(str))
-    endpoint = c.Optional(c.Type(str))
-    obs = c.Optional(c.Type(str))
+
+if TYPE_CHECKING:
+    _SiteConfig = base.Config
+else:
+    _SiteConfig = _config_class(SiteOptions)
 
 
-class SnippetgenConfig(base.Config):
-    """`plugins: - snippetgen: {...}` in mkdocs.yml.
+class SnippetgenConfig(_SiteConfig):
+    """`plugins: - snippetgen: {...}`: the site options, and the plugin's own `on_error`."""
 
-    An option left out falls back to the same option of the `snippetgen_mkdocs.fence`
-    Markdown extension when it is listed, so a site sets them once for both
-    MkDocs and Zensical, and then to the built-in default.
-    """
-
-    profile = c.Optional(RuleChoice("profile", profile_ids))
-    # Empty: every tab the situation has, in the page's order.
-    tabs = c.Optional(c.ListOfItems(RuleChoice("tab", tab_ids)))
-    placeholders = c.SubConfig(PlaceholdersConfig)
-    on_error = c.Choice(ON_ERROR, default="warn")
-    style = c.Optional(c.Choice(STYLES))
-    heading_level = c.Optional(c.Choice(HEADING_LEVELS))
-
-    def given(self) -> dict[str, Any]:
-        """The site-wide options set here (placeholders field by field), without on_error."""
-        options: dict[str, Any] = {
-            key: self[key]
-            for key in ("profile", "tabs", "style", "heading_level")
-            if self[key] is not None
-        }
-        placeholders = {k: v for k, v in dict(self.placeholders).items() if v is not None}
-        if placeholders:
-            options["placeholders"] = placeholders
-        return options
+    # warn: a warning and an error box in the page; fail: stop the build.
+    on_error = c.Choice(("warn", "fail"), default="warn")
