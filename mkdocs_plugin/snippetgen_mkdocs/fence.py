@@ -1,25 +1,14 @@
 """`arena-snippet` blocks as a pymdownx.superfences custom fence: Zensical, MkDocs, Python-Markdown.
 
-    markdown_extensions:
-      - snippetgen_mkdocs.fence          # optional: site-wide options
-      - pymdownx.superfences:
-          custom_fences:
-            - name: arena-snippet
-              class: arena-snippet
-              format: !!python/name:snippetgen_mkdocs.fence.format
-      - pymdownx.tabbed:
-          alternate_style: true
+`format` renders a block with `renderer.render_block`, writes it as Markdown and parses
+that with the page's own Markdown parser, so tabs are numbered with the page's other
+tabs and code is highlighted as any fence of the page. The MkDocs plugin registers
+this same fence and the `snippetgen_mkdocs.fence` extension (with its warn hook).
 
-`format` renders a block with `renderer.render_block`, writes it as Markdown and
-turns that into HTML with the page's own Markdown parser, so tabs are numbered
-with the page's other tabs and code is highlighted as any fence of the page.
-The MkDocs plugin registers this same fence and extension (with a warn hook).
-
-superfences treats an ordinary exception from a format function as "not this
-fence" and leaves the block as raw text, so a bad block raises a
-SuperFencesException subclass: MkDocs shows it as one error line (it is also a
-PluginError there); under Zensical, which wraps it with a traceback, the process
-prints the one line instead.
+superfences takes an ordinary exception from a format function as "not this fence"
+and leaves the block as text, so a bad block raises a SuperFencesException subclass:
+MkDocs shows it as one line (it is a PluginError there too); under Zensical, which
+wraps it in tracebacks, the process prints the one line instead.
 
 Loaded by the config file before any page: only the standard library and Markdown here.
 """
@@ -30,6 +19,7 @@ import os
 import sys
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markdown import Extension
@@ -39,21 +29,22 @@ if TYPE_CHECKING:
     from markdown import Markdown
 
     from .options import SiteOptions
-    from .renderer import Rendered, SnippetView
+    from .renderer import Rendered
 
 EXTENSION = "snippetgen_mkdocs.fence"
 INFO_STRING = "arena-snippet"
 
 
-def format(
-    source: str, language: str, css_class: str, options: dict, md: Markdown, **kwargs: Any
-) -> str:
+def format(source: str, language: str, css_class: str, options: dict, md: Markdown, **kwargs: Any) -> str:
     """superfences `format`: the block's tabs as HTML; a bad block fails the build with one line."""
     from .markdown import to_markdown
     from .renderer import BlockError, unexpected
 
+    def code(snippet: Any) -> list[str]:  # highlighted as a fence of its lexer on this page, stashed
+        return [md.htmlStash.store(_highlighted(md, snippet.lexer, snippet.code))]
+
     try:
-        return _to_html(to_markdown(_rendered(md, source), _code_writer(md)), css_class, md)
+        return _to_html(to_markdown(_rendered(md, source), code), css_class, md)
     except BlockError as exc:
         return _error(md, exc.message, _block_start(md), exc.line, css_class)
     except Exception as exc:  # a bug must not print a traceback into a docs build either
@@ -69,16 +60,11 @@ def validator(language: str, inputs: dict, options: dict, attrs: dict, md: Markd
     return True
 
 
-# ---------------------------------------------------------------- site-wide options
-
-
 class SnippetgenExtension(Extension):
     """`snippetgen_mkdocs.fence` in markdown_extensions: site-wide options, and unclosed blocks as errors.
 
-    Options are checked when the first block renders, so a mistake is reported like
-    a bad block (one line) rather than as a failure to load the extension.
-    `on_error`, set by the MkDocs plugin, reports a bad block (or raises) instead of
-    failing, and the block becomes an error box.
+    Options are checked when the first block renders, so a mistake reads like a bad block.
+    `on_error`, set by the MkDocs plugin, reports a bad block (or raises); it then shows as a box.
     """
 
     def __init__(self, **options: Any) -> None:
@@ -110,18 +96,17 @@ def makeExtension(**options: Any) -> SnippetgenExtension:
 class _Unclosed(Preprocessor):
     """After superfences: an arena-snippet fence still open at the page's end never closed."""
 
-    page_length = 0
+    page_length = 0  # before superfences, set by _PageLength
 
     def run(self, lines: list[str]) -> list[str]:
         fences = self.md.preprocessors["fenced_code_block"]
         if getattr(fences, "fence", None) is None or getattr(fences, "lang", None) != INFO_STRING:
             return lines
-        # The open fence took every line after its opening one, in the page as superfences got it.
-        code = len(fences.code)  # type: ignore[attr-defined]
+        # The open fence took every line after its opening one, as superfences got the page.
+        open_for = len(fences.code) + 1  # type: ignore[attr-defined]
         message = f"this {INFO_STRING} block has no closing fence"
-        box = _error(self.md, message, self.page_length - code - 1, None, "")
-        at = len(lines) - code - 1
-        return [*lines[:at], self.md.htmlStash.store(box), *lines[at + 1 :]]
+        box = self.md.htmlStash.store(_error(self.md, message, self.page_length - open_for, None, ""))
+        return [*lines[:-open_for], box, *lines[len(lines) - open_for + 1 :]]
 
 
 class _PageLength(Preprocessor):
@@ -138,49 +123,31 @@ def _extension(md: Markdown) -> SnippetgenExtension | None:
     return next((e for e in md.registeredExtensions if isinstance(e, SnippetgenExtension)), None)
 
 
-@cache
-def _default_options() -> SiteOptions:
-    from .options import SiteOptions
-
-    return SiteOptions()
-
-
 def _rendered(md: Markdown, source: str) -> Rendered:
     """The block rendered; identical blocks once per extension (per build under the plugin)."""
+    from .options import SiteOptions
     from .renderer import render_block
 
     extension = _extension(md)
-    options = extension.site_options() if extension else _default_options()
     key = (source, _can_tab(md))
-    cached = extension.cache.get(key) if extension else None
-    if cached is None:
-        cached = render_block(source, options, can_tab=key[1])
-        if extension:
-            extension.cache[key] = cached
-    return cached
+    if extension is None:
+        return render_block(source, SiteOptions(), can_tab=key[1])
+    if key not in extension.cache:
+        extension.cache[key] = render_block(source, extension.site_options(), can_tab=key[1])
+    return extension.cache[key]
 
 
-# ---------------------------------------------------------------- Markdown to HTML
-
-
-def _code_writer(md: Markdown) -> Callable[[SnippetView], list[str]]:
-    """Each snippet highlighted exactly as a fence of its lexer on this page, stashed as HTML."""
-
-    def write(snippet: SnippetView) -> list[str]:
-        return [md.htmlStash.store(_highlighted(md, snippet.lexer, snippet.code))]
-
-    return write
+def _can_tab(md: Markdown) -> bool:
+    return "tabbed" in md.parser.blockprocessors
 
 
 def _highlighted(md: Markdown, language: str, code: str) -> str:
     # The same lookup superfences does for a fence line: the last entry that takes the language.
     fences = md.preprocessors["fenced_code_block"]
     for entry in reversed(fences.extension.superfences):  # type: ignore[attr-defined]
-        if not entry["test"](language):
-            continue
         options: dict[str, Any] = {}
         attrs: dict[str, Any] = {}
-        if entry["validator"](language, {}, options, attrs, md):
+        if entry["test"](language) and entry["validator"](language, {}, options, attrs, md):
             return entry["formatter"](
                 src=code, language=language, md=md, options=options, classes=[], id_value="", attrs=attrs
             )
@@ -194,9 +161,7 @@ def _to_html(lines: list[str], css_class: str, md: Markdown) -> str:
     root = etree.Element("div", {"class": css_class} if css_class else {})
     tabs = md.parser.blockprocessors["tabbed"] if _can_tab(md) else None
     slugify = getattr(tabs, "slugify", False)
-    if slugify:
-        # Slug ids come from a tree pass over the page, which never sees this HTML:
-        # number these tabs like unslugged ones instead.
+    if slugify:  # slug ids come from a tree pass that never sees this HTML: number these tabs instead
         tabs.slugify = False  # type: ignore[union-attr]
     try:
         md.parser.parseChunk(root, "\n".join(lines).strip("\n"))
@@ -224,16 +189,11 @@ def _error(md: Markdown, message: str, start: int | None, body_line: int | None,
     return _to_html(error_box(text, admonition="admonition" in md.parser.blockprocessors), css_class, md)
 
 
-def _can_tab(md: Markdown) -> bool:
-    return "tabbed" in md.parser.blockprocessors
-
-
 def _block_start(md: Markdown) -> int | None:
-    """Line index (in the page as the parser got it) of the fence superfences is formatting now.
+    """Index, in the lines superfences is scanning (the parser's own), of the fence it is formatting.
 
-    superfences passes a format function no position; its scan state holds the fence's
-    lines and where the last fence it stored ended, so the block is the first run of
-    those lines after that point in the parser's own lines.
+    superfences gives a format function no position; its scan state holds the fence's lines
+    and where the last fence it stored ended: the block is their first run after that.
     """
     fences = md.preprocessors["fenced_code_block"]
     try:
@@ -243,10 +203,11 @@ def _block_start(md: Markdown) -> int | None:
         return None
     lines: list[str] = getattr(md, "lines", [])  # the input of the preprocessor running now
     n = len(block)
-    for i in range(begin, len(lines) - n + 1):
-        if lines[i].rstrip() == block[0].rstrip() and lines[i + 1 : i + n] == block[1:]:
-            return i
-    return None
+    return next(
+        (i for i in range(begin, len(lines) - n + 1)
+         if lines[i].rstrip() == block[0].rstrip() and lines[i + 1 : i + n] == block[1:]),
+        None,
+    )
 
 
 def _where(md: Markdown, start: int | None, body_line: int | None) -> str:
@@ -254,14 +215,13 @@ def _where(md: Markdown, start: int | None, body_line: int | None) -> str:
     page = _page(md)
     if page is None:
         return f"{INFO_STRING} block"
-    shown, read = page
     if start is None:
-        return shown
+        return page[0]
     try:
-        cut = _front_matter_lines(read())
+        cut = _front_matter_lines(page[1]())
     except (OSError, UnicodeDecodeError):
         cut = 0
-    return f"{shown}:{start + (0 if body_line is None else body_line + 1) + cut + 1}"
+    return f"{page[0]}:{start + (0 if body_line is None else body_line + 1) + cut + 1}"
 
 
 def _page(md: Markdown) -> tuple[str, Callable[[], str]] | None:
@@ -271,23 +231,18 @@ def _page(md: Markdown) -> tuple[str, Callable[[], str]] | None:
         config = getattr(context, "config", {}) or {}
         page, root = getattr(getattr(context, "page", None), "path", None), config.get("root_dir")
         if page and root:
-            path = os.path.join(root, config.get("docs_dir") or "docs", page)
-            return os.path.relpath(path, root).replace(os.sep, "/"), lambda: _read(path)
-    if "relpath" in md.treeprocessors:  # MkDocs' link rewriter knows its file
-        processor = md.treeprocessors["relpath"]
-        file = getattr(processor, "file", None)
-        config_file = getattr(getattr(processor, "config", None), "config_file_path", None)
-        if file is not None:
-            root = os.path.dirname(config_file) if config_file else os.getcwd()
-            path = file.abs_src_path
-            shown = os.path.relpath(path, root).replace(os.sep, "/") if path else file.src_uri
-            return shown, lambda: file.content_string
+            path = Path(root, config.get("docs_dir") or "docs", page)
+            return path.relative_to(root).as_posix(), lambda: path.read_text(encoding="utf-8-sig")
+    # MkDocs' link rewriter knows its file (a Registry has no `get`).
+    relpath = md.treeprocessors["relpath"] if "relpath" in md.treeprocessors else None  # noqa: SIM401
+    file = getattr(relpath, "file", None)
+    if file is not None:
+        config_file = getattr(getattr(relpath, "config", None), "config_file_path", None)
+        root = os.path.dirname(config_file) if config_file else os.getcwd()
+        path = file.abs_src_path
+        shown = Path(os.path.relpath(path, root)).as_posix() if path else file.src_uri
+        return shown, lambda: file.content_string
     return None
-
-
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8-sig") as handle:
-        return handle.read()
 
 
 def _front_matter_lines(source: str) -> int:
@@ -296,15 +251,13 @@ def _front_matter_lines(source: str) -> int:
     Neither MkDocs nor Zensical passes that count on: only this is taken from the source.
     """
     lines = source.split("\n")
-    if not lines or lines[0].rstrip() != "---":
+    if lines[0].rstrip() != "---":
         return 0
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
-        return 0
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), len(lines))
     cut = end + 1
     while cut < len(lines) and not lines[cut].strip():
         cut += 1
-    return cut
+    return cut if end < len(lines) else 0
 
 
 @cache
@@ -312,38 +265,30 @@ def failure_type() -> type[Exception]:
     from pymdownx.superfences import SuperFencesException  # type: ignore[import-untyped]
 
     bases: tuple[type[Exception], ...] = (SuperFencesException,)
-    if "mkdocs" in sys.modules:
-        # MkDocs prints a PluginError as one line and stops the build.
+    if "mkdocs" in sys.modules:  # MkDocs prints a PluginError as one line and stops the build
         from mkdocs.exceptions import PluginError
 
         bases = (PluginError, *bases)
     return type("ArenaSnippetError", bases, {"__module__": __name__})
 
 
-def _failure(md: Markdown, text: str) -> Exception:
-    """The exception that stops the build with one line."""
-    if "zensical" in sys.modules and "rendering_context" in md.preprocessors:
-        _show_one_line(text)
-    return failure_type()(text)
-
-
 _shown: list[str] = []
 
 
-def _show_one_line(text: str) -> None:
-    """When the failure ends the process, print its line instead of the tracebacks wrapped around it."""
-    _shown.append(text)
-    if getattr(sys.excepthook, "snippetgen", False):
-        return
-    previous = sys.excepthook
+def _failure(md: Markdown, text: str) -> Exception:
+    """The exception that stops the build with one line (printed alone if it ends a Zensical build)."""
+    if "zensical" in sys.modules and "rendering_context" in md.preprocessors:
+        _shown.append(text)
+        if not getattr(sys.excepthook, "snippetgen", False):
+            previous = sys.excepthook
 
-    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        said = str(value)
-        for line in _shown:
-            if line in said:
-                print(f"Error: {line}", file=sys.stderr)
-                return
-        previous(kind, value, tb)
+            def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+                said = next((line for line in _shown if line in str(value)), None)
+                if said is None:
+                    previous(kind, value, tb)
+                else:
+                    print(f"Error: {said}", file=sys.stderr)
 
-    excepthook.snippetgen = True  # type: ignore[attr-defined]
-    sys.excepthook = excepthook
+            excepthook.snippetgen = True  # type: ignore[attr-defined]
+            sys.excepthook = excepthook
+    return failure_type()(text)

@@ -1,25 +1,95 @@
 """The MkDocs plugin: `plugins: [snippetgen]` in mkdocs.yml.
 
-It renders blocks with the same superfences fence a Zensical site lists (adding
-the fence, and superfences, when the site does not), and adds only what a plugin
-can: a bad block as a located warning and an error box (`on_error: warn`), and
-a rebuild under `mkdocs serve` when a snippet template changes.
+It renders blocks with the same superfences fence a Zensical site lists (adding the
+fence, and superfences, when the site does not), and adds only what a plugin can do:
+a bad block as a located warning and an error box (`on_error: warn`), and a rebuild
+under `mkdocs serve` when a snippet template changes.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast, get_args, get_origin
 
+from mkdocs.config import base
+from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 
-from .config import SnippetgenConfig, given
+from snippetgen.rules import RuleTableError
+
+from .options import SiteOptions
 
 log = get_plugin_logger("snippetgen")
 
 SUPERFENCES = "pymdownx.superfences"
 HIGHLIGHT = "pymdownx.highlight"
+
+
+# ---------------------------------------------------------------- options, from the model
+
+
+class _Checked(c.BaseConfigOption[Any]):
+    """One field of the model, checked by the model's own type (so the rule-table ids too)."""
+
+    def __init__(self, field: FieldInfo):
+        super().__init__()
+        kind = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        self.adapter: TypeAdapter[Any] = TypeAdapter(cast(Any, kind))
+
+    def run_validation(self, value: object) -> object:
+        try:
+            self.adapter.validate_python(value)
+        except ValidationError as exc:
+            problems = (e["msg"].removeprefix("Value error, ") for e in exc.errors(include_url=False))
+            raise c.ValidationError("; ".join(problems)) from None
+        except RuleTableError as exc:
+            raise c.ValidationError(str(exc)) from None
+        return value  # as written: SiteOptions reads it again, merged with the fence's options
+
+
+def _config_class(model: type[BaseModel]) -> type[base.Config]:
+    """A MkDocs config with one optional option per field (a sub-config for a nested model)."""
+
+    def option(field: FieldInfo) -> c.BaseConfigOption:
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return c.SubConfig(_config_class(kind))
+        return c.Optional(c.Choice(get_args(kind)) if get_origin(kind) is Literal else _Checked(field))
+
+    options = {name: option(field) for name, field in model.model_fields.items()}
+    return type(f"{model.__name__}Config", (base.Config,), options)
+
+
+if TYPE_CHECKING:
+    _SiteConfig = base.Config
+else:
+    _SiteConfig = _config_class(SiteOptions)
+
+
+class SnippetgenConfig(_SiteConfig):
+    """`plugins: - snippetgen: {...}`: SiteOptions, each falling back to the fence extension's, and on_error.
+
+    warn: a warning and an error box in the page; fail: stop the build.
+    """
+
+    on_error = c.Choice(("warn", "fail"), default="warn")
+
+    def given(self) -> dict[str, Any]:
+        """The site options set here (sub-options field by field)."""
+        out = {}
+        for key in SiteOptions.model_fields:
+            value = self[key]
+            if isinstance(value, base.Config):
+                value = {k: v for k, v in value.items() if v is not None} or None
+            if value is not None:
+                out[key] = value
+        return out
+
+
+# ---------------------------------------------------------------- the plugin
 
 
 class SnippetgenPlugin(BasePlugin[SnippetgenConfig]):
@@ -40,7 +110,7 @@ class SnippetgenPlugin(BasePlugin[SnippetgenConfig]):
         names = {e for e in config.markdown_extensions if isinstance(e, str)}
         mdx = config.mdx_configs
         shared = dict(mdx.pop(fence.EXTENSION, {}) or {}) if fence.EXTENSION in names else {}
-        mine = given(self.config)
+        mine = self.config.given()
         if "placeholders" in shared and "placeholders" in mine:
             mine["placeholders"] = {**shared["placeholders"], **mine["placeholders"]}
         try:
@@ -53,11 +123,10 @@ class SnippetgenPlugin(BasePlugin[SnippetgenConfig]):
         extensions = [e for e in config.markdown_extensions if e != fence.EXTENSION]
         if SUPERFENCES not in names:
             extensions.append(SUPERFENCES)
-            if HIGHLIGHT not in names:
-                # Other fences stay as stock Python-Markdown writes them: not highlighted.
+            if HIGHLIGHT not in names:  # the site's other fences stay as stock Python-Markdown writes them
                 extensions.append(HIGHLIGHT)
                 mdx[HIGHLIGHT] = {"use_pygments": False}
-        # The site's own arena-snippet entry (its validator, say) is kept; its format is this fence's.
+        # The site's own arena-snippet entry (its validator, say) is kept, with this fence's format.
         mdx[SUPERFENCES] = superfences = dict(mdx.get(SUPERFENCES) or {})
         fences = superfences.get("custom_fences", [])
         site: dict[str, Any] = next((f for f in fences if f.get("name") == fence.INFO_STRING), {})
@@ -83,8 +152,7 @@ class SnippetgenPlugin(BasePlugin[SnippetgenConfig]):
         if self._serving:
             from snippetgen.rules import rule_table
 
-            # A template or rules.toml edit during `mkdocs serve` reloads the table.
-            rule_table.cache_clear()
+            rule_table.cache_clear()  # a template or rules.toml edit during `mkdocs serve` reloads it
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         from snippetgen.rules import TEMPLATE_DIR

@@ -1,10 +1,8 @@
 """The docs renderer: a block's YAML body and the site's options become tabs, or a located error.
 
-Front-end neutral: `render_block` returns plain data (tabs in page order, each
-snippet with its label, lexer, code, install and run) that a front-end turns
-into its own markup, or raises BlockError with the body line of the key at
-fault. Rendering goes through `snippetgen.render_panel`, the dashboard's own
-entry point, in placeholder mode: a docs block never holds a real key or endpoint.
+Front-end neutral: `render_block` returns plain data a front-end turns into its markup,
+or raises BlockError with the body line of the key at fault. It renders through
+`snippetgen.render_panel` in placeholder mode: a docs block never holds a real key.
 """
 
 from __future__ import annotations
@@ -15,14 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from snippetgen import (
-    ClassificationError,
-    Deployment,
-    RuleTableError,
-    SnippetError,
-    Tab,
-    render_panel,
-)
+from snippetgen import ClassificationError, Deployment, RuleTableError, SnippetError, Tab, render_panel
 from snippetgen.examples import example
 from snippetgen.rules import LEXERS
 
@@ -31,6 +22,7 @@ from .options import LanguageIds, ProfileId, SiteOptions, SituationId, Style, Ta
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
+    from snippetgen import Snippet
     from snippetgen.panel import ChatPlayground
     from snippetgen.rules import Situation
 
@@ -75,15 +67,14 @@ class Directive(BaseModel):
     env_defined_actions: bool | None = None
 
 
-# ---------------------------------------------------------------- the result
-
-
 @dataclass(frozen=True)
 class SnippetView:
+    """A snippet: inner tab label (or sub-heading), Pygments lexer (the fence tag), code (no last newline)."""
+
     language: str
-    label: str  # inner tab label or sub-heading
-    lexer: str  # Pygments lexer, also the code fence's tag
-    code: str  # without the trailing newline
+    label: str
+    lexer: str
+    code: str
     install: str | None
     run: str
 
@@ -98,7 +89,7 @@ class TabView:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A block: content tabs, or (plain) a heading per tab at `heading_level`, a sub-heading per language."""
+    """Content tabs, or (not tabbed) a heading per tab at `heading_level` and a sub-heading per language."""
 
     tabbed: bool
     heading_level: int
@@ -109,26 +100,13 @@ def language_label(language: str) -> str:
     return _LANGUAGE_LABELS.get(language, language)
 
 
+def _snippet(s: Snippet) -> SnippetView:
+    lexer = LEXERS.get(s.language, s.language)
+    return SnippetView(s.language, language_label(s.language), lexer, s.code.rstrip("\n"), s.install, s.run)
+
+
 def view(tabs: Sequence[Tab]) -> tuple[TabView, ...]:
-    return tuple(
-        TabView(
-            id=tab.id,
-            title=tab.title,
-            snippets=tuple(
-                SnippetView(
-                    language=s.language,
-                    label=language_label(s.language),
-                    lexer=LEXERS.get(s.language, s.language),
-                    code=s.code.rstrip("\n"),
-                    install=s.install,
-                    run=s.run,
-                )
-                for s in tab.snippets
-            ),
-            chat=tab.chat,
-        )
-        for tab in tabs
-    )
+    return tuple(TabView(t.id, t.title, tuple(map(_snippet, t.snippets)), t.chat) for t in tabs)
 
 
 def needs_tabbed(what: str) -> str:
@@ -158,9 +136,6 @@ def render_block(body: str, options: SiteOptions, *, can_tab: bool) -> Rendered:
 def unexpected(exc: Exception) -> str:
     """A bug's message, on one line: a docs build shows this instead of a traceback."""
     return " ".join(f"snippetgen failed on this block: {type(exc).__name__}: {exc}".split())
-
-
-# ---------------------------------------------------------------- reading
 
 
 def parse(body: str) -> tuple[Directive, dict[str, int]]:
@@ -261,9 +236,6 @@ def _closest_branch(errors: Sequence[ErrorDetails]) -> list[ErrorDetails]:
 
 def _line_of(lines: dict[str, int], *keys: str) -> int | None:
     return next((lines[key] for key in keys if key in lines), None)
-
-
-# ---------------------------------------------------------------- rendering
 
 
 def deployment(directive: Directive) -> Deployment:
