@@ -1,21 +1,16 @@
-"""`arena-snippet` blocks as a pymdownx.superfences custom fence: Zensical, MkDocs, Python-Markdown.
+"""`arena-snippet` blocks as a pymdownx.superfences custom fence (Zensical, MkDocs, Python-Markdown).
 
-`format` renders a block with `renderer.render_block`, writes it as Markdown and parses
-that with the page's own Markdown parser, so tabs are numbered with the page's other
-tabs and code is highlighted as any fence of the page. The MkDocs plugin registers
-this same fence and the `snippetgen_mkdocs.fence` extension (with its warn hook).
-
-superfences takes an ordinary exception from a format function as "not this fence"
-and leaves the block as text, so a bad block raises a SuperFencesException subclass:
-MkDocs shows it as one line (it is a PluginError there too); under Zensical, which
-wraps it in tracebacks, the process prints the one line instead.
-
+`format` renders a block (`renderer.render_block`), writes it as Markdown and parses that with
+the page's own parser: tabs are numbered with the page's, code is highlighted as its fences.
+superfences takes an ordinary exception from `format` as "not this fence", so a bad block
+raises a SuperFencesException (a PluginError too under MkDocs): one line, not a traceback.
 Loaded by the config file before any page: only the standard library and Markdown here.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -61,11 +56,9 @@ def validator(language: str, inputs: dict, options: dict, attrs: dict, md: Markd
 
 
 class SnippetgenExtension(Extension):
-    """`snippetgen_mkdocs.fence` in markdown_extensions: site-wide options, and unclosed blocks as errors.
-
-    Options are checked when the first block renders, so a mistake reads like a bad block.
-    `on_error`, set by the MkDocs plugin, reports a bad block (or raises); it then shows as a box.
-    """
+    """`snippetgen_mkdocs.fence` in markdown_extensions: site-wide options (checked at the first block,
+    so a mistake reads like a bad block), and unclosed blocks as errors. `on_error`, set by the MkDocs
+    plugin, reports a bad block (or raises), which then shows as a box."""
 
     def __init__(self, **options: Any) -> None:
         self.options = options
@@ -77,9 +70,9 @@ class SnippetgenExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
         # Around superfences (25), which leaves a fence that never closes as text.
-        unclosed = _Unclosed(md)
-        md.preprocessors.register(_PageLength(md, unclosed), "snippetgen_page_length", 26)
-        md.preprocessors.register(unclosed, "snippetgen_unclosed", 24)
+        after = _Unclosed(md)
+        md.preprocessors.register(_Unclosed(md, after), "snippetgen_page_length", 26)
+        md.preprocessors.register(after, "snippetgen_unclosed", 24)
 
     def site_options(self) -> SiteOptions:
         if self.site is None:
@@ -94,11 +87,16 @@ def makeExtension(**options: Any) -> SnippetgenExtension:
 
 
 class _Unclosed(Preprocessor):
-    """After superfences: an arena-snippet fence still open at the page's end never closed."""
+    """Before superfences: notes the page's length. After: a fence still open at the end is an error."""
 
-    page_length = 0  # before superfences, set by _PageLength
+    def __init__(self, md: Markdown, after: _Unclosed | None = None) -> None:
+        super().__init__(md)
+        self.after, self.page_length = after, 0
 
     def run(self, lines: list[str]) -> list[str]:
+        if self.after is not None:
+            self.after.page_length = len(lines)
+            return lines
         fences = self.md.preprocessors["fenced_code_block"]
         if getattr(fences, "fence", None) is None or getattr(fences, "lang", None) != INFO_STRING:
             return lines
@@ -107,16 +105,6 @@ class _Unclosed(Preprocessor):
         message = f"this {INFO_STRING} block has no closing fence"
         box = self.md.htmlStash.store(_error(self.md, message, self.page_length - open_for, None, ""))
         return [*lines[:-open_for], box, *lines[len(lines) - open_for + 1 :]]
-
-
-class _PageLength(Preprocessor):
-    def __init__(self, md: Markdown, unclosed: _Unclosed) -> None:
-        super().__init__(md)
-        self.unclosed = unclosed
-
-    def run(self, lines: list[str]) -> list[str]:
-        self.unclosed.page_length = len(lines)
-        return lines
 
 
 def _extension(md: Markdown) -> SnippetgenExtension | None:
@@ -190,11 +178,9 @@ def _error(md: Markdown, message: str, start: int | None, body_line: int | None,
 
 
 def _block_start(md: Markdown) -> int | None:
-    """Index, in the lines superfences is scanning (the parser's own), of the fence it is formatting.
-
-    superfences gives a format function no position; its scan state holds the fence's lines
-    and where the last fence it stored ended: the block is their first run after that.
-    """
+    """Index, in the lines superfences is scanning (the parser's own), of the fence it is formatting:
+    it passes `format` no position, but its scan state holds the fence's lines and where the last
+    fence it stored ended; the block is their first run after that."""
     fences = md.preprocessors["fenced_code_block"]
     try:
         block = [fences.first, *fences.code, fences.last]  # type: ignore[attr-defined]
@@ -202,12 +188,8 @@ def _block_start(md: Markdown) -> int | None:
     except AttributeError:
         return None
     lines: list[str] = getattr(md, "lines", [])  # the input of the preprocessor running now
-    n = len(block)
-    return next(
-        (i for i in range(begin, len(lines) - n + 1)
-         if lines[i].rstrip() == block[0].rstrip() and lines[i + 1 : i + n] == block[1:]),
-        None,
-    )
+    found = (i for i in range(begin, len(lines)) if lines[i].rstrip() == block[0].rstrip())
+    return next((i for i in found if lines[i + 1 : i + len(block)] == block[1:]), None)
 
 
 def _where(md: Markdown, start: int | None, body_line: int | None) -> str:
@@ -246,18 +228,10 @@ def _page(md: Markdown) -> tuple[str, Callable[[], str]] | None:
 
 
 def _front_matter_lines(source: str) -> int:
-    """Lines the build tool cut from the page's top (front matter, blank lines) before Markdown saw it.
-
-    Neither MkDocs nor Zensical passes that count on: only this is taken from the source.
-    """
-    lines = source.split("\n")
-    if lines[0].rstrip() != "---":
-        return 0
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), len(lines))
-    cut = end + 1
-    while cut < len(lines) and not lines[cut].strip():
-        cut += 1
-    return cut if end < len(lines) else 0
+    """Lines the build tool cut from the page's top (YAML front matter, blank lines) before Markdown
+    saw it: neither MkDocs nor Zensical passes that count on, so only this comes from the source."""
+    cut = re.match(r"-{3}[ \t]*\n(?:.*?\n)?(?:-{3}|\.{3})[ \t]*\n\s*", source, re.DOTALL)
+    return cut.group(0).count("\n") if cut else 0
 
 
 @cache

@@ -1,7 +1,7 @@
-"""A rendered block written as Markdown: content tabs (pymdownx.tabbed) or headings and code blocks.
+"""A rendered block as Markdown: content tabs (pymdownx.tabbed), or headings and code blocks.
 
-The fence parses these lines with the page's own Markdown parser; it passes how
-a snippet's code becomes lines (here a fenced block; there already-built HTML).
+The fence parses these lines with the page's parser, passing how a snippet's code becomes
+lines (by default a fenced block; there, already highlighted HTML).
 """
 
 from __future__ import annotations

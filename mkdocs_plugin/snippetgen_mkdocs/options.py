@@ -1,8 +1,7 @@
 """The site-wide options of every docs front-end, and the rule-table ids a block may name.
 
-One model: the fence's Markdown extension options, the MkDocs plugin's config
-(generated from it in `plugin.py`) and a block's own keys all validate through
-the types here, so a profile, tab or language is checked in one place.
+The fence extension's options, the MkDocs plugin's config (generated from SiteOptions)
+and a block's keys all check ids through the types here: one place, against the rule table.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from snippetgen import Placeholders
 from snippetgen.render import check_profile
@@ -22,8 +21,7 @@ Style = Literal["auto", "tabbed", "plain"]
 
 def _known(what: str, ids: Callable[[], Iterable[str]]) -> AfterValidator:
     def check(value: str) -> str:
-        known = list(ids())
-        if value not in known:
+        if value not in (known := list(ids())):
             raise ValueError(f"unknown {what} {value!r}; choose one of: {', '.join(known)}")
         return value
 
@@ -32,32 +30,22 @@ def _known(what: str, ids: Callable[[], Iterable[str]]) -> AfterValidator:
 
 def all_languages() -> list[str]:
     """Every snippet language of the rule table, in first-seen order."""
-    seen: dict[str, None] = {}
-    for tab in rule_table().tabs.values():
-        seen.update(dict.fromkeys(tab.languages))
-    return list(seen)
-
-
-def _profile(value: str) -> str:
-    check_profile(value)  # the library's own check and message
-    return value
+    return list(dict.fromkeys(lang for tab in rule_table().tabs.values() for lang in tab.languages))
 
 
 _one_or_many = BeforeValidator(lambda value: [value] if isinstance(value, str) else value)
-
-ProfileId = Annotated[str, AfterValidator(_profile)]
+ProfileId = Annotated[str, AfterValidator(lambda value: check_profile(value) or value)]  # the library's check
 SituationId = Annotated[str, _known("situation", lambda: rule_table().situations)]
 TabIds = Annotated[tuple[Annotated[str, _known("tab", lambda: rule_table().tabs)], ...], _one_or_many]
 LanguageIds = Annotated[tuple[Annotated[str, _known("language", all_languages)], ...], _one_or_many]
 
 
 class SiteOptions(BaseModel):
-    """Defaults a block can override: profile, tabs, placeholders, style, heading level."""
+    """Defaults a block can override. `tabs` empty: every tab the situation has, in the page's order."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     profile: ProfileId = "documented"
-    # Empty: every tab the situation has, in the page's order.
     tabs: TabIds = ()
     placeholders: Placeholders = Field(default_factory=Placeholders)
     style: Style = "auto"
@@ -66,8 +54,6 @@ class SiteOptions(BaseModel):
 
 def site_options(options: Mapping[str, Any], where: str) -> SiteOptions:
     """SiteOptions from a front-end's options; a bad one is a BlockError naming `where` and the option."""
-    from pydantic import ValidationError
-
     from .renderer import BlockError, located
 
     try:

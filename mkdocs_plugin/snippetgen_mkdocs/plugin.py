@@ -1,9 +1,6 @@
-"""The MkDocs plugin: `plugins: [snippetgen]` in mkdocs.yml.
-
-It renders blocks with the same superfences fence a Zensical site lists (adding the
-fence, and superfences, when the site does not), and adds only what a plugin can do:
-a bad block as a located warning and an error box (`on_error: warn`), and a rebuild
-under `mkdocs serve` when a snippet template changes.
+"""The MkDocs plugin, `plugins: [snippetgen]`: the same superfences fence a Zensical site lists
+(added when the site does not list it), plus what only a plugin can do: a bad block as a located
+warning and an error box (`on_error: warn`), and a rebuild under `mkdocs serve` on a template edit.
 """
 
 from __future__ import annotations
@@ -26,9 +23,6 @@ log = get_plugin_logger("snippetgen")
 
 SUPERFENCES = "pymdownx.superfences"
 HIGHLIGHT = "pymdownx.highlight"
-
-
-# ---------------------------------------------------------------- options, from the model
 
 
 class _Checked(c.BaseConfigOption[Any]):
@@ -70,10 +64,8 @@ else:
 
 
 class SnippetgenConfig(_SiteConfig):
-    """`plugins: - snippetgen: {...}`: SiteOptions, each falling back to the fence extension's, and on_error.
-
-    warn: a warning and an error box in the page; fail: stop the build.
-    """
+    """`plugins: - snippetgen: {...}`: SiteOptions, each falling back to the fence extension's, and
+    on_error (warn: a warning and an error box in the page; fail: stop the build)."""
 
     on_error = c.Choice(("warn", "fail"), default="warn")
 
@@ -87,9 +79,6 @@ class SnippetgenConfig(_SiteConfig):
             if value is not None:
                 out[key] = value
         return out
-
-
-# ---------------------------------------------------------------- the plugin
 
 
 class SnippetgenPlugin(BasePlugin[SnippetgenConfig]):

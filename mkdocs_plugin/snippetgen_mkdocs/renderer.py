@@ -26,10 +26,8 @@ if TYPE_CHECKING:
     from snippetgen.panel import ChatPlayground
     from snippetgen.rules import Situation
 
-INFO_STRING = "arena-snippet"
-# Facts about the environment travel together: a block that names any of them
-# replaces the built-in example's set, so a CartPole space never ends up beside
-# another env's id.
+# Facts about the environment travel together: a block naming any of them replaces the
+# built-in example's set, so a CartPole space never ends up beside another env's id.
 ENV_FIELDS = ("env_id", "observation_space", "action_space", "agents", "action_mask", "env_defined_actions")
 _SECRET_KEYS = {"api_key", "endpoint", "key", "token"}
 # Inner tab labels (or sub-headings) when a tab holds several languages.
@@ -150,16 +148,12 @@ def parse(body: str) -> tuple[Directive, dict[str, int]]:
     # One pass: the node tree gives each key's line, and the same tree becomes the data.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(body)
     try:
-        try:
-            node = loader.get_single_node()
-        except yaml.YAMLError as exc:
-            raise invalid(exc) from None
+        node = loader.get_single_node()
         if node is None:
             raise BlockError("empty arena-snippet block; write at least `situation: gym`", 0)
         if not isinstance(node, yaml.MappingNode):
-            raise BlockError(
-                "an arena-snippet block holds `key: value` lines, like `situation: gym`", node.start_mark.line
-            )
+            what = "an arena-snippet block holds `key: value` lines, like `situation: gym`"
+            raise BlockError(what, node.start_mark.line)
         lines: dict[str, int] = {}
         for key, _ in node.value:
             if not isinstance(key, yaml.ScalarNode):
@@ -167,19 +161,14 @@ def parse(body: str) -> tuple[Directive, dict[str, int]]:
             if key.value in lines:
                 raise BlockError(f"duplicate key {key.value!r}", key.start_mark.line)
             lines[key.value] = key.start_mark.line
-        try:
-            data = loader.construct_document(node)
-        except yaml.YAMLError as exc:
-            raise invalid(exc) from None
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        raise invalid(exc) from None
     finally:
         loader.dispose()
-    for key in data:
-        if key in _SECRET_KEYS:
-            raise BlockError(
-                f"{key!r} does not belong in a docs page: pages show placeholders, "
-                "set in the site's options under `placeholders`",
-                lines.get(str(key)),
-            )
+    if secret := next((key for key in data if key in _SECRET_KEYS), None):
+        where = "pages show placeholders, set in the site's options under `placeholders`"
+        raise BlockError(f"{secret!r} does not belong in a docs page: {where}", lines.get(str(secret)))
     try:
         return Directive.model_validate(data), lines
     except RuleTableError as exc:
@@ -213,8 +202,7 @@ def located(exc: ValidationError, lines: dict[str, int], known: list[str]) -> Bl
             if first is None and named in lines:
                 first = lines[named]
         problems.append(f"{'.'.join(loc)}: {message}" if loc else message)
-    if first is None:
-        first = _line_of(lines, "algorithm", "situation")
+    first = _line_of(lines, "algorithm", "situation") if first is None else first
     return BlockError("; ".join(problems), first)
 
 
@@ -267,11 +255,9 @@ def _panel(directive: Directive, options: SiteOptions) -> tuple[list[Tab], str]:
     placeholders = options.placeholders
     if directive.name is not None:
         placeholders = placeholders.model_copy(update={"name": directive.name})
+    profile = directive.profile or options.profile
     panel = render_panel(
-        deployment(directive),
-        profile=directive.profile or options.profile,
-        key_display="placeholders",
-        placeholders=placeholders,
+        deployment(directive), profile=profile, key_display="placeholders", placeholders=placeholders
     )
     return panel.tabs, panel.situation
 
@@ -281,12 +267,9 @@ def _select(directive: Directive, options: SiteOptions, tabs: list[Tab], situati
     have = {tab.id: tab for tab in tabs}
     explicit = directive.tabs is not None
     wanted = directive.tabs if directive.tabs is not None else options.tabs or tuple(have)
-    for tab_id in wanted if explicit else ():
-        if tab_id not in have:
-            raise BlockError(
-                f"tab {tab_id!r} is not shown for situation {situation!r}; it has: {', '.join(have)}",
-                key="tabs",
-            )
+    if missing := [tab_id for tab_id in wanted if tab_id not in have] if explicit else []:
+        shown = f"is not shown for situation {situation!r}; it has: {', '.join(have)}"
+        raise BlockError(f"tab {missing[0]!r} {shown}", key="tabs")
     languages = directive.languages
     chosen = []
     for tab in tabs:
