@@ -16,11 +16,11 @@ from pymdownx.superfences import SuperFencesException
 from block_cases import BAD_BLOCKS
 from snippetgen import Placeholders, render_snippet
 from snippetgen.rules import rule_table
-from snippetgen_mkdocs import directive as directive_module
 from snippetgen_mkdocs import fence
 from snippetgen_mkdocs import markdown as md
-from snippetgen_mkdocs.block import to_markdown
-from snippetgen_mkdocs.directive import Directive, Settings
+from snippetgen_mkdocs import renderer as renderer_module
+from snippetgen_mkdocs.options import SiteOptions
+from snippetgen_mkdocs.renderer import Directive, render_block
 
 FENCE = {"name": "arena-snippet", "class": "arena-snippet", "format": fence.format}
 TABBED = {"pymdownx.tabbed": {"alternate_style": True}}
@@ -57,7 +57,7 @@ def codes(soup) -> list[str]:
 
 
 def expected_codes(situation: str, *, profile="documented", placeholders=None, only=None) -> list[str]:
-    deployment = directive_module.deployment(Directive(situation=situation))
+    deployment = renderer_module.deployment(Directive(situation=situation))
     return [
         render_snippet(
             deployment,
@@ -94,26 +94,31 @@ def test_every_snippet_of_a_situation_is_the_public_render(situation):
     assert "situation:" not in soup.get_text()
 
 
+# Each page, given how a block is written (as the fence, or as the Markdown it stands for).
 PAGES = {
-    "top level": block("situation: llm"),
-    "two in a row": block("situation: gym") + "\n" + block("situation: gym"),
-    "in a list": "1. Step:\n\n" + block("situation: pettingzoo\ntabs: [arena_client, manual_http]", "    "),
-    "in an admonition": '!!! tip "T"\n\n' + block("situation: recurrent_ppo\nlanguages: [python]", "    "),
-    "plain": block("situation: llm\nstyle: plain"),
-    "named": block("algorithm: DQN\nenv_type: gym\nname: lunar-dqn\nenv_id: LunarLander-v3"),
+    "top level": lambda write: write("situation: llm", ""),
+    "two in a row": lambda write: write("situation: gym", "") + "\n" + write("situation: gym", ""),
+    "in a list": lambda write: "1. Step:\n\n"
+    + write("situation: pettingzoo\ntabs: [arena_client, manual_http]", "    "),
+    "in an admonition": lambda write: '!!! tip "T"\n\n'
+    + write("situation: recurrent_ppo\nlanguages: [python]", "    "),
+    "plain": lambda write: write("situation: llm\nstyle: plain", ""),
+    "named": lambda write: write(
+        "algorithm: DQN\nenv_type: gym\nname: lunar-dqn\nenv_id: LunarLander-v3", ""
+    ),
 }
 
 
+def as_markdown(body: str, indent: str) -> str:
+    lines = md.to_markdown(render_block(body, SiteOptions(), can_tab=True))
+    return "\n".join(indent + line if line else "" for line in lines) + "\n"
+
+
 @pytest.mark.parametrize("page", list(PAGES), ids=list(PAGES))
-def test_fence_html_is_the_plugin_markdown_converted(page):
-    """One renderer: the fence's HTML is exactly what the plugin's Markdown becomes on the same page."""
-    text = PAGES[page]
-
-    def plugin_lines(found: md.Block) -> list[str]:
-        return to_markdown(found.body, Settings(), can_tab=True)
-
-    by_plugin = converter().convert(md.rewrite(text, plugin_lines))
-    by_fence = BeautifulSoup(converter().convert(text), "html.parser")
+def test_fence_html_is_the_renderer_markdown_converted(page):
+    """The fence's HTML is exactly what the renderer's Markdown becomes on the same page."""
+    by_plugin = converter().convert(PAGES[page](as_markdown))
+    by_fence = BeautifulSoup(converter().convert(PAGES[page](block)), "html.parser")
     for wrapper in by_fence.select("div.arena-snippet"):
         wrapper.unwrap()
     normal = BeautifulSoup(by_plugin, "html.parser")
@@ -224,7 +229,7 @@ def test_an_unexpected_failure_is_one_line(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("template\nexploded")
 
-    monkeypatch.setattr(directive_module, "render_panel", boom)
+    monkeypatch.setattr(renderer_module, "render_panel", boom)
     message = failure(block("situation: gym"))
     assert message == (
         "snippetgen: arena-snippet block: snippetgen failed on this block: RuntimeError: template exploded"

@@ -1,4 +1,4 @@
-"""The MkDocs plugin in process: config validation, the Markdown rewrite, errors, caching."""
+"""The MkDocs plugin in process: config validation, pages rendered through its fence, errors, caching."""
 
 from __future__ import annotations
 
@@ -8,21 +8,24 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bs4 import BeautifulSoup
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, PluginError
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from block_cases import BAD_BLOCKS
 from snippetgen import Placeholders, Snippet, Tab, render_snippet
 from snippetgen.panel import ChatPlayground
-from snippetgen.rules import TEMPLATE_DIR, rule_table
-from snippetgen_mkdocs import directive as directive_module
+from snippetgen.rules import LEXERS, TEMPLATE_DIR, rule_table
 from snippetgen_mkdocs import markdown as md
-from snippetgen_mkdocs.directive import Settings
+from snippetgen_mkdocs import renderer as renderer_module
+from snippetgen_mkdocs.options import SiteOptions
+from snippetgen_mkdocs.renderer import view
 
 MATERIAL_EXTENSIONS = [
     "admonition",
+    {"pymdownx.highlight": {"pygments_lang_class": True}},
     "pymdownx.superfences",
     {"pymdownx.tabbed": {"alternate_style": True}},
 ]
@@ -56,6 +59,7 @@ class Site:
         self.plugin.on_pre_build(config=self.config)
 
     def page(self, text: str, name: str = "page.md") -> str:
+        """The page's HTML, as `mkdocs build` renders it."""
         path = Path(self.config.docs_dir) / name
         path.write_text(text, encoding="utf-8")
         file = File(
@@ -63,10 +67,8 @@ class Site:
         )
         page = Page(None, file, self.config)
         page.read_source(self.config)
-        result = self.plugin.on_page_markdown(
-            page.markdown, page=page, config=self.config, files=None
-        )
-        return page.markdown if result is None else result
+        page.render(self.config, Files([file]))
+        return page.content or ""
 
 
 @pytest.fixture
@@ -128,7 +130,7 @@ CHAT_TEXT = "\n".join(
 )
 
 
-# ---------------------------------------------------------------- the rewrite, as Markdown
+# ---------------------------------------------------------------- the block as Markdown
 
 
 def test_tabbed_markdown_is_exactly_as_expected():
@@ -158,7 +160,7 @@ def test_tabbed_markdown_is_exactly_as_expected():
         === "Chat playground"
 
         """) + textwrap.indent(CHAT_TEXT, "    ") + "\n"
-    assert "\n".join(md.tabbed(HAND_MADE_TABS)) + "\n" == expected
+    assert "\n".join(md.tabbed(view(HAND_MADE_TABS))) + "\n" == expected
 
 
 def test_plain_markdown_is_exactly_as_expected():
@@ -188,62 +190,51 @@ def test_plain_markdown_is_exactly_as_expected():
         #### Chat playground
 
         """) + CHAT_TEXT + "\n"
-    assert "\n".join(md.plain(HAND_MADE_TABS, heading_level=4)) + "\n" == expected
+    assert "\n".join(md.plain(view(HAND_MADE_TABS), heading_level=4)) + "\n" == expected
 
 
-def test_plain_markdown_indents_code_when_fences_cannot_nest():
-    lines = md.plain(HAND_MADE_TABS[:1], heading_level=2, code=md.indented_code)
-    assert lines == ["## Arena client", "", "Install: `pip install x`", "", '    print("```")', ""]
+def test_a_block_in_a_list_on_a_plain_site_is_fenced_code(plain_site):
+    block = "```arena-snippet\n    situation: gym\n    tabs: arena_cli\n    ```\n"
+    out = plain_site.page("- A step:\n\n    " + block)
+    [(language, code)] = code_blocks(out)
+    assert language == "bash" and "arena login" in code
+    assert BeautifulSoup(out, "html.parser").select_one("li pre code") is not None
 
 
-def test_rewrite_keeps_the_directive_indentation_and_other_fences():
-    page = textwrap.dedent("""\
+def test_only_blocks_outside_other_fences_render(tabbed_site):
+    out = tabbed_site.page(textwrap.dedent("""\
         Intro
+
         - item
 
             ```arena-snippet
             situation: gym
             ```
-        ````markdown
-        ```arena-snippet
-        situation: llm
-        ```
-        ````
-        ~~~
-        ```arena-snippet
-        ~~~
-        end
-        """)
-    seen = []
-
-    def replace(block):
-        seen.append(block)
-        return ["A", "", "B"]
-
-    assert md.rewrite(page, replace) == textwrap.dedent("""\
-        Intro
-        - item
-
-            A
-
-            B
 
         ````markdown
         ```arena-snippet
         situation: llm
         ```
         ````
+
         ~~~
         ```arena-snippet
         ~~~
+
         end
-        """)
-    assert [(b.start, b.end, b.indent, b.body) for b in seen] == [(3, 5, "    ", "situation: gym")]
+        """))
+    soup = BeautifulSoup(out, "html.parser")
+    [tab_set] = top_sets(soup)
+    assert tab_set.find_parent("li") is not None
+    literal = [code for language, code in code_blocks(out) if language not in LEXERS.values()]
+    assert literal == ["```arena-snippet\nsituation: llm\n```", "```arena-snippet"]
+    assert soup.find_all("p")[-1].get_text() == "end"
 
 
-def test_page_without_directive_is_returned_unchanged(plain_site):
-    text = "# Title\n\n```python\nprint('arena-snippet')\n```\n"
-    assert plain_site.page(text) == text
+def test_page_without_a_block_keeps_its_code(plain_site):
+    out = plain_site.page("# Title\n\n```python\nprint('arena-snippet')\n```\n")
+    assert code_blocks(out) == [("python", "print('arena-snippet')")]
+    assert "tabbed-set" not in out and "<h4>" not in out
 
 
 def test_inline_code_outruns_backticks():
@@ -251,32 +242,41 @@ def test_inline_code_outruns_backticks():
     assert md.inline_code("`x") == "`` `x ``"
 
 
-def test_fence_tags_come_from_the_file_name():
-    assert md.fence_tag(snippet("python", "", "manual_http.py")) == "python"
-    assert md.fence_tag(snippet("shell", "", "arena_cli.sh")) == "bash"
-    assert md.fence_tag(snippet("javascript", "", "manual_http.mjs")) == "javascript"
-    assert md.fence_tag(snippet("curl", "", "no_extension")) == "curl"
+def test_fence_tags_come_from_the_library_lexer_map():
+    # The file name plays no part: a curl snippet is highlighted as the library says.
+    made = [("python", "m.py"), ("shell", "arena_cli.sh"), ("javascript", "x.mjs"), ("curl", "no_extension")]
+    snippets = [snippet(language, "", name) for language, name in made]
+    [tab] = view([Tab(id="manual_http", title="M", snippets=snippets)])
+    assert [s.lexer for s in tab.snippets] == [LEXERS[lang] for lang, _ in made] == [
+        "python", "bash", "javascript", "bash"
+    ]
 
 
 # ---------------------------------------------------------------- real snippets
 
 
-def fenced_blocks(markdown: str) -> list[tuple[str, str]]:
-    """(info string, code) of every top-level or indented backtick fence."""
-    blocks, lines, i = [], markdown.split("\n"), 0
-    while i < len(lines):
-        stripped = lines[i].lstrip()
-        if stripped.startswith("```"):
-            indent = lines[i][: len(lines[i]) - len(stripped)]
-            fence = stripped[: len(stripped) - len(stripped.lstrip("`"))]
-            j = i + 1
-            while lines[j].strip() != fence:
-                j += 1
-            code = "\n".join(line[len(indent) :] for line in lines[i + 1 : j])
-            blocks.append((stripped[len(fence) :], code + "\n"))
-            i = j
-        i += 1
+def code_blocks(html: str) -> list[tuple[str, str]]:
+    """(language, code) of every code block in the HTML, in page order."""
+    blocks = []
+    for code in BeautifulSoup(html, "html.parser").select("pre code"):
+        wrapper = code.find_parent("div", class_="highlight")
+        classes = [*code.get("class", []), *(wrapper.get("class", []) if wrapper else [])]
+        language = next((c.removeprefix("language-") for c in classes if c.startswith("language-")), "")
+        blocks.append((language, code.get_text().rstrip("\n")))
     return blocks
+
+
+def top_sets(soup) -> list:
+    return [s for s in soup.select("div.tabbed-set") if s.find_parent(class_="tabbed-set") is None]
+
+
+def top_labels(html: str) -> list[str]:
+    sets = top_sets(BeautifulSoup(html, "html.parser"))
+    return [label.get_text() for s in sets for label in s.select(":scope > .tabbed-labels > label")]
+
+
+def text_of(html: str) -> str:
+    return BeautifulSoup(html, "html.parser").get_text()
 
 
 SITUATIONS = list(rule_table().situations)
@@ -288,44 +288,40 @@ def test_every_snippet_of_a_situation_is_the_public_render(tabbed_site, situatio
     placeholders = Placeholders()
     expected = [
         render_snippet(
-            directive_module.deployment(directive_module.Directive(situation=situation)),
+            renderer_module.deployment(renderer_module.Directive(situation=situation)),
             tab_id,
             language=language,
             key_display="placeholders",
             placeholders=placeholders,
-        ).code
+        ).code.rstrip("\n")
         for tab_id, tab in rule_table().tabs.items()
         if tab.applies_to(situation)
         for language in tab.languages
     ]
-    assert [code for _, code in fenced_blocks(out)] == expected
+    assert [code for _, code in code_blocks(out)] == expected
     for secret in SECRETS:
         assert secret not in out
     titles = [t.title for t in rule_table().tabs.values() if t.applies_to(situation)]
-    assert [line.split(" ", 1)[1] for line in out.split("\n") if line.startswith("===")] == [
-        f'"{title}"' for title in titles
-    ]
+    assert top_labels(out) == titles
 
 
 def test_directive_inside_an_admonition_keeps_its_indentation(tabbed_site):
     out = tabbed_site.page(
         '!!! note "Try it"\n\n    ```arena-snippet\n    situation: gym\n    tabs: arena_cli\n    ```\n'
     )
-    lines = out.split("\n")
-    assert '    ===! "Arena CLI"' in lines
-    assert "        ```bash" in lines
-    assert "        arena login" in lines
+    [tab_set] = top_sets(BeautifulSoup(out, "html.parser"))
+    assert tab_set.find_parent(class_="admonition") is not None
+    assert top_labels(out) == ["Arena CLI"]
+    [(language, code)] = code_blocks(out)
+    assert language == "bash" and "arena login" in code
 
 
 def test_languages_and_tabs_select(tabbed_site):
     out = tabbed_site.page(
         "```arena-snippet\nsituation: gym\ntabs: [manual_http, arena_client]\nlanguages: python\n```\n"
     )
-    assert [line for line in out.split("\n") if line.startswith("===")] == [
-        '===! "Arena client"',
-        '=== "Manual HTTP"',
-    ]
-    assert [info for info, _ in fenced_blocks(out)] == ["python", "python"]
+    assert top_labels(out) == ["Arena client", "Manual HTTP"]
+    assert [language for language, _ in code_blocks(out)] == ["python", "python"]
 
 
 def test_name_and_placeholders_reach_the_code(tmp_path):
@@ -336,36 +332,36 @@ def test_name_and_placeholders_reach_the_code(tmp_path):
         "```arena-snippet\nsituation: gym\nname: my-agent\ntabs: [arena_client, manual_http]\n```\n"
     )
     placeholders = Placeholders(name="my-agent", api_key="<KEY>", endpoint="https://docs.invalid")
-    deployment = directive_module.deployment(directive_module.Directive(situation="gym", name="my-agent"))
+    deployment = renderer_module.deployment(renderer_module.Directive(situation="gym", name="my-agent"))
     expected = [
         render_snippet(
             deployment, tab, language=language, key_display="placeholders", placeholders=placeholders
-        ).code
+        ).code.rstrip("\n")
         for tab in ("arena_client", "manual_http")
         for language in rule_table().tabs[tab].languages
     ]
-    assert [code for _, code in fenced_blocks(out)] == expected
+    assert [code for _, code in code_blocks(out)] == expected
     for value in ('"my-agent"', '"<KEY>"', '"https://docs.invalid"'):
-        assert value in out
+        assert value in text_of(out)
 
 
 def test_chat_playground_is_text_not_code(tabbed_site):
     out = tabbed_site.page("```arena-snippet\nsituation: llm\ntabs: [chat_playground]\n```\n")
-    assert fenced_blocks(out) == []
-    assert "- Generate URL: `YOUR_ENDPOINT/generate`" in out
+    assert code_blocks(out) == []
+    assert "Generate URL: YOUR_ENDPOINT/generate" in text_of(out)
 
 
 def test_plain_site_writes_headings(plain_site):
     out = plain_site.page("```arena-snippet\nsituation: gym\n```\n")
     titles = [t.title for t in rule_table().tabs.values() if t.applies_to("gym")]
-    assert [line[5:] for line in out.split("\n") if line.startswith("#### ")] == titles
-    assert not [line for line in out.split("\n") if line.startswith("===")]
+    assert [h.get_text() for h in BeautifulSoup(out, "html.parser").select("h4")] == titles
+    assert "tabbed-set" not in out
 
 
 def test_a_block_can_ask_for_plain_output(tabbed_site):
     out = tabbed_site.page("```arena-snippet\nsituation: gym\nstyle: plain\n```\n")
-    assert "#### Arena client" in out
-    assert not [line for line in out.split("\n") if line.startswith("===")]
+    assert "<h4>Arena client</h4>" in out
+    assert "tabbed-set" not in out
 
 
 # ---------------------------------------------------------------- errors
@@ -373,8 +369,6 @@ def test_a_block_can_ask_for_plain_output(tabbed_site):
 
 def warnings_of(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-
-
 
 
 @pytest.mark.parametrize(("body", "expected"), BAD_BLOCKS)
@@ -386,7 +380,8 @@ def test_bad_block_warns_with_location_and_shows_a_box(tabbed_site, caplog, body
     assert expected in warning
     line = int(warning.split(":")[2])
     assert 6 <= line <= 6 + max(1, body.count("\n") + 1)
-    assert '!!! danger "arena-snippet error"' in out
+    box = BeautifulSoup(out, "html.parser").select_one("div.admonition.danger")
+    assert box.select_one(".admonition-title").get_text() == "arena-snippet error"
     assert "Traceback" not in warning
 
 
@@ -421,7 +416,7 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback(tabbed_site, caplog, 
     def boom(*args, **kwargs):
         raise RuntimeError("template exploded")
 
-    monkeypatch.setattr(directive_module, "render_panel", boom)
+    monkeypatch.setattr(renderer_module, "render_panel", boom)
     tabbed_site.page("```arena-snippet\nsituation: gym\n```\n")
     [warning] = warnings_of(caplog)
     assert (
@@ -435,19 +430,19 @@ def test_an_unexpected_failure_is_one_line_not_a_traceback(tabbed_site, caplog, 
 
 def test_identical_blocks_render_once_per_build(tabbed_site, monkeypatch):
     calls = []
-    real = directive_module.render_panel
+    real = renderer_module.render_panel
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(directive_module, "render_panel", counting)
+    monkeypatch.setattr(renderer_module, "render_panel", counting)
     block = "```arena-snippet\nsituation: gym\n```\n\n"
     first = tabbed_site.page(
         block * 3 + "- x\n\n    ```arena-snippet\n    situation: gym\n    ```\n"
     )
     assert len(calls) == 1
-    assert first.count('===! "Arena client"') == 4
+    assert top_labels(first).count("Arena client") == 4
     tabbed_site.page(block, name="other.md")
     assert len(calls) == 1
     tabbed_site.plugin.on_pre_build(config=tabbed_site.config)
@@ -482,13 +477,13 @@ def test_serve_rebuild_reloads_the_rule_table(tabbed_site):
 def test_config_defaults(tmp_path):
     site = Site(tmp_path)
     assert site.plugin.config.on_error == "warn"
-    assert site.plugin.settings == Settings()
-    assert site.plugin.settings.profile == "documented"
-    assert site.plugin.settings.tabs == ()
-    assert site.plugin.settings.style == "auto"
-    assert site.plugin.settings.heading_level == 4
-    assert site.plugin.settings.placeholders == Placeholders()
-    assert site.plugin.settings.placeholders.name == "YOUR_DEPLOYMENT_NAME"
+    assert site.plugin.options == SiteOptions()
+    assert site.plugin.options.profile == "documented"
+    assert site.plugin.options.tabs == ()
+    assert site.plugin.options.style == "auto"
+    assert site.plugin.options.heading_level == 4
+    assert site.plugin.options.placeholders == Placeholders()
+    assert site.plugin.options.placeholders.name == "YOUR_DEPLOYMENT_NAME"
 
 
 FENCE_OPTIONS = {
@@ -500,12 +495,12 @@ FENCE_OPTIONS = {
 
 def test_options_of_the_fence_extension_are_the_plugins_defaults(tmp_path):
     site = Site(tmp_path, extensions=[{"snippetgen_mkdocs.fence": FENCE_OPTIONS}])
-    settings = site.plugin.settings
+    settings = site.plugin.options
     assert settings.profile == "agilerl-arena-1"
     assert settings.tabs == ("arena_cli",)
     assert settings.placeholders == Placeholders(name="from-the-fence", endpoint="https://fence.invalid")
     out = site.page("```arena-snippet\nsituation: gym\n```\n")
-    assert "#### Arena CLI" in out and "#### Arena client" not in out
+    assert "<h4>Arena CLI</h4>" in out and "<h4>Arena client</h4>" not in out
     assert "from-the-fence" in out
 
 
@@ -515,7 +510,7 @@ def test_plugin_options_override_the_fence_extension_field_by_field(tmp_path):
         {"profile": "documented", "placeholders": {"name": "from-the-plugin"}},
         extensions=[{"snippetgen_mkdocs.fence": FENCE_OPTIONS}],
     )
-    settings = site.plugin.settings
+    settings = site.plugin.options
     assert settings.profile == "documented"
     assert settings.tabs == ("arena_cli",)
     assert settings.placeholders == Placeholders(name="from-the-plugin", endpoint="https://fence.invalid")
@@ -594,14 +589,14 @@ def test_indented_block_keeps_its_yaml_nesting(tabbed_site):
                 languages: python
                 ```
             """))
-    [(info, code)] = fenced_blocks(out)
+    [(info, code)] = code_blocks(out)
     assert info == "python"
     space = {"type": "Box", "shape": [3]}
-    deployment = directive_module.deployment(
-        directive_module.Directive(situation="gym", observation_space=space)
+    deployment = renderer_module.deployment(
+        renderer_module.Directive(situation="gym", observation_space=space)
     )
     assert deployment.observation_space is not None
     expected = render_snippet(
         deployment, "manual_http", language="python", key_display="placeholders"
-    ).code
+    ).code.rstrip("\n")
     assert code == expected

@@ -16,14 +16,15 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import markdown
 import pytest
 from bs4 import BeautifulSoup
 
 from block_cases import BAD_BLOCKS
 from site_builds import built, copied, mkdocs_build, zensical_build, zensical_built
 from snippetgen.rules import TEMPLATE_DIR, rule_table
-from snippetgen_mkdocs.directive import Settings, deployment, parse, render_located
-from snippetgen_mkdocs.markdown import find_blocks, language_label
+from snippetgen_mkdocs.options import SiteOptions
+from snippetgen_mkdocs.renderer import deployment, language_label, parse, render_block
 
 ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "mkdocs"
@@ -153,7 +154,7 @@ def test_plain_site(tmp_path):
     top_level, in_list = code[:-1], code[-1]
     for block in top_level:
         assert CODE_LANGUAGES & set(block.get("class", [])), block.get("class")
-    # Stock Python-Markdown cannot nest fences: the block in the list is indented code.
+    # The plugin brings superfences: the block in the list is fenced code too.
     assert in_list.find_parent("li") is not None
     assert "arena login" in in_list.get_text()
 
@@ -230,8 +231,20 @@ def site_example(request) -> Path:
     return request.getfixturevalue(f"{request.param}_example")
 
 
-def directives(page: Path) -> list:
-    return list(find_blocks(page.read_text(encoding="utf-8").split("\n")))
+def directives(page: Path) -> list[str]:
+    """The body of every arena-snippet block of a page, found by superfences as a build finds them."""
+    found: list[str] = []
+
+    def record(source, language, css_class, options, md, **kwargs):
+        found.append(source)
+        return ""
+
+    fence = {"name": "arena-snippet", "class": "arena-snippet", "format": record}
+    markdown.Markdown(
+        extensions=["pymdownx.superfences"],
+        extension_configs={"pymdownx.superfences": {"custom_fences": [fence]}},
+    ).convert(page.read_text(encoding="utf-8"))
+    return found
 
 
 REFERENCE_SECTIONS = [
@@ -290,12 +303,12 @@ def snippet_codes(page) -> list[str]:
     ]
 
 
-def expected_codes(source: Path, settings: Settings | None = None) -> list[str]:
+def expected_codes(source: Path, options: SiteOptions | None = None) -> list[str]:
     """What the page's blocks hold, rendered now through the public render."""
     codes = []
-    for block in directives(source):
-        _, tabs = render_located(block.body, settings or Settings())
-        codes += [snippet.code.rstrip("\n") for tab in tabs for snippet in tab.snippets]
+    for body in directives(source):
+        rendered = render_block(body, options or SiteOptions(), can_tab=True)
+        codes += [snippet.code for tab in rendered.tabs for snippet in tab.snippets]
     return codes
 
 
@@ -338,7 +351,7 @@ def fence_sites(tmp_path_factory) -> dict[str, Path]:
 def test_the_fence_alone_renders_every_situation_under_both_tools(fence_sites):
     source = FIXTURES / "fence" / "docs" / "index.md"
     found = directives(source)
-    assert {deployment(parse(b.body)[0]).situation for b in found} == set(rule_table().situations)
+    assert {deployment(parse(body)[0]).situation for body in found} == set(rule_table().situations)
     expected = expected_codes(source)
     shapes = {}
     for tool, site in fence_sites.items():
@@ -347,9 +360,10 @@ def test_the_fence_alone_renders_every_situation_under_both_tools(fence_sites):
         assert "arena-snippet" not in page.get_text() and "situation:" not in page.get_text(), tool
         sets = tab_sets(page)
         assert len(sets) == len(found), tool
-        for tab_set, block in zip(sets, found, strict=True):
-            directive, tabs = render_located(block.body, Settings())
-            assert_tab_set(tab_set, [tab.title for tab in tabs], languages=directive.languages)
+        for tab_set, body in zip(sets, found, strict=True):
+            rendered = render_block(body, SiteOptions(), can_tab=True)
+            languages = parse(body)[0].languages
+            assert_tab_set(tab_set, [tab.title for tab in rendered.tabs], languages=languages)
         shapes[tool] = shape(page)
         assert_clean(str(page))
     assert shapes["zensical"] == shapes["mkdocs"] == shapes["zensical.toml"]

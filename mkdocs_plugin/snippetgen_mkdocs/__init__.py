@@ -1,5 +1,5 @@
 """Docs front-ends: `arena-snippet` blocks in pages become the panel's tabs.
 
-`plugin` is the MkDocs plugin; `fence` the pymdownx.superfences custom fence
-(Zensical, MkDocs, Python-Markdown); both render through `block`.
+`renderer` turns a block into tabs (front-end neutral); `fence` is the pymdownx.superfences
+custom fence (Zensical, MkDocs, Python-Markdown); `plugin` the MkDocs plugin, which registers it.
 """

@@ -1,34 +1,20 @@
-"""`arena-snippet` blocks as a pymdownx.superfences custom fence: Zensical, MkDocs, Python-Markdown.
+"""`arena-snippet` blocks as a pymdownx.superfences custom fence (Zensical, MkDocs, Python-Markdown).
 
-    markdown_extensions:
-      - snippetgen_mkdocs.fence          # optional: site-wide options
-      - pymdownx.superfences:
-          custom_fences:
-            - name: arena-snippet
-              class: arena-snippet
-              format: !!python/name:snippetgen_mkdocs.fence.format
-      - pymdownx.tabbed:
-          alternate_style: true
-
-`format` renders a block with the renderer the MkDocs plugin uses (`block.to_markdown`)
-and turns that Markdown into HTML with the page's own Markdown parser, so tabs are
-numbered with the page's other tabs and code is highlighted as any fence of the page.
-
-superfences treats an ordinary exception from a format function as "not this
-fence" and leaves the block as raw text, so a bad block raises a
-SuperFencesException subclass: MkDocs shows it as one error line (it is also a
-PluginError there); under Zensical, which wraps it with a traceback, the process
-prints the one line instead.
-
+`format` renders a block (`renderer.render_block`), writes it as Markdown and parses that with
+the page's own parser: tabs are numbered with the page's, code is highlighted as its fences.
+superfences takes an ordinary exception from `format` as "not this fence", so a bad block
+raises a SuperFencesException (a PluginError too under MkDocs): one line, not a traceback.
 Loaded by the config file before any page: only the standard library and Markdown here.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from markdown import Extension
@@ -37,137 +23,121 @@ from markdown.preprocessors import Preprocessor
 if TYPE_CHECKING:
     from markdown import Markdown
 
-    from snippetgen import Snippet
-
-    from .directive import Settings
+    from .options import SiteOptions
+    from .renderer import Rendered
 
 EXTENSION = "snippetgen_mkdocs.fence"
+INFO_STRING = "arena-snippet"
 
 
-def format(
-    source: str, language: str, css_class: str, options: dict, md: Markdown, **kwargs: Any
-) -> str:
+def format(source: str, language: str, css_class: str, options: dict, md: Markdown, **kwargs: Any) -> str:
     """superfences `format`: the block's tabs as HTML; a bad block fails the build with one line."""
-    from .block import to_markdown, unexpected
-    from .directive import DirectiveError
+    from .markdown import to_markdown
+    from .renderer import BlockError, unexpected
+
+    def code(snippet: Any) -> list[str]:  # highlighted as a fence of its lexer on this page, stashed
+        return [md.htmlStash.store(_highlighted(md, snippet.lexer, snippet.code))]
 
     try:
-        lines = to_markdown(source, _settings(md), can_tab=_can_tab(md), code=_code_writer(md))
-        return _to_html(lines, css_class, md)
-    except DirectiveError as exc:
-        raise _failure(md, exc.message, source, exc.body_line) from None
+        return _to_html(to_markdown(_rendered(md, source), code), css_class, md)
+    except BlockError as exc:
+        return _error(md, exc.message, _block_start(md), exc.line, css_class)
     except Exception as exc:  # a bug must not print a traceback into a docs build either
-        raise _failure(md, unexpected(exc), source, None) from None
+        return _error(md, unexpected(exc), _block_start(md), None, css_class)
 
 
 def validator(language: str, inputs: dict, options: dict, attrs: dict, md: Markdown) -> bool:
     """superfences `validator`: options on the fence line are an error, not a reason to skip the block."""
     if inputs:
         names = ", ".join(sorted(inputs))
-        raise _failure(
-            md,
-            f"the fence line takes no options ({names}); write every key in the block",
-            None,
-            None,
-        )
+        problem = f"the fence line takes no options ({names}); write every key in the block"
+        raise _failure(md, f"snippetgen: {_where(md, None, None)}: {problem}")
     return True
 
 
-# ---------------------------------------------------------------- site-wide options
-
-
 class SnippetgenExtension(Extension):
-    """`snippetgen_mkdocs.fence` in markdown_extensions: site-wide options for every block.
-
-    Options are checked when the first block renders, so a mistake is reported like
-    a bad block (one line) rather than as a failure to load the extension.
-    """
+    """`snippetgen_mkdocs.fence` in markdown_extensions: site-wide options (checked at the first block,
+    so a mistake reads like a bad block), and unclosed blocks as errors. `on_error`, set by the MkDocs
+    plugin, reports a bad block (or raises), which then shows as a box."""
 
     def __init__(self, **options: Any) -> None:
         self.options = options
-        self._settings: Settings | None = None
+        self.site: SiteOptions | None = None
+        self.on_error: Callable[[str], None] | None = None
+        self.cache: dict[tuple[str, bool], Rendered] = {}
         super().__init__()
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.registerExtension(self)
-        # Before superfences (25), which never sees a fence that does not close.
-        md.preprocessors.register(_UnclosedFence(md), "snippetgen_unclosed", 26)
+        # Around superfences (25), which leaves a fence that never closes as text.
+        after = _Unclosed(md)
+        md.preprocessors.register(_Unclosed(md, after), "snippetgen_page_length", 26)
+        md.preprocessors.register(after, "snippetgen_unclosed", 24)
 
-    def settings(self) -> Settings:
-        if self._settings is None:
-            from .block import site_settings
+    def site_options(self) -> SiteOptions:
+        if self.site is None:
+            from .options import site_options
 
-            self._settings = site_settings(self.options, f"markdown_extensions {EXTENSION}")
-        return self._settings
+            self.site = site_options(self.options, f"markdown_extensions {EXTENSION}")
+        return self.site
 
 
 def makeExtension(**options: Any) -> SnippetgenExtension:
     return SnippetgenExtension(**options)
 
 
-class _UnclosedFence(Preprocessor):
-    """A block without its closing fence would stay raw text: fail instead."""
+class _Unclosed(Preprocessor):
+    """Before superfences: notes the page's length. After: a fence still open at the end is an error."""
+
+    def __init__(self, md: Markdown, after: _Unclosed | None = None) -> None:
+        super().__init__(md)
+        self.after, self.page_length = after, 0
 
     def run(self, lines: list[str]) -> list[str]:
-        from .markdown import INFO_STRING, find_blocks
-
-        if any(INFO_STRING in line for line in lines):
-            for block in find_blocks(lines):
-                if not block.closed:
-                    message = f"this {INFO_STRING} block has no closing fence"
-                    raise _failure(self.md, message, None, None, unclosed=True)
-        return lines
-
-
-@cache
-def _default_settings() -> Settings:
-    from .directive import Settings
-
-    return Settings()
+        if self.after is not None:
+            self.after.page_length = len(lines)
+            return lines
+        fences = self.md.preprocessors["fenced_code_block"]
+        if getattr(fences, "fence", None) is None or getattr(fences, "lang", None) != INFO_STRING:
+            return lines
+        # The open fence took every line after its opening one, as superfences got the page.
+        open_for = len(fences.code) + 1  # type: ignore[attr-defined]
+        message = f"this {INFO_STRING} block has no closing fence"
+        box = self.md.htmlStash.store(_error(self.md, message, self.page_length - open_for, None, ""))
+        return [*lines[:-open_for], box, *lines[len(lines) - open_for + 1 :]]
 
 
-def _settings(md: Markdown) -> Settings:
-    for extension in md.registeredExtensions:
-        if isinstance(extension, SnippetgenExtension):
-            return extension.settings()
-    return _default_settings()
+def _extension(md: Markdown) -> SnippetgenExtension | None:
+    return next((e for e in md.registeredExtensions if isinstance(e, SnippetgenExtension)), None)
 
 
-# ---------------------------------------------------------------- Markdown to HTML
+def _rendered(md: Markdown, source: str) -> Rendered:
+    """The block rendered; identical blocks once per extension (per build under the plugin)."""
+    from .options import SiteOptions
+    from .renderer import render_block
+
+    extension = _extension(md)
+    key = (source, _can_tab(md))
+    if extension is None:
+        return render_block(source, SiteOptions(), can_tab=key[1])
+    if key not in extension.cache:
+        extension.cache[key] = render_block(source, extension.site_options(), can_tab=key[1])
+    return extension.cache[key]
 
 
 def _can_tab(md: Markdown) -> bool:
     return "tabbed" in md.parser.blockprocessors
 
 
-def _code_writer(md: Markdown) -> Callable[[Snippet], list[str]]:
-    """Each snippet highlighted exactly as a fence of that language on this page, stashed as HTML."""
-    from .markdown import code_text, fence_tag
-
-    def write(snippet: Snippet) -> list[str]:
-        html = _highlighted(md, fence_tag(snippet), code_text(snippet))
-        return [md.htmlStash.store(html)]
-
-    return write
-
-
 def _highlighted(md: Markdown, language: str, code: str) -> str:
     # The same lookup superfences does for a fence line: the last entry that takes the language.
     fences = md.preprocessors["fenced_code_block"]
     for entry in reversed(fences.extension.superfences):  # type: ignore[attr-defined]
-        if not entry["test"](language):
-            continue
         options: dict[str, Any] = {}
         attrs: dict[str, Any] = {}
-        if entry["validator"](language, {}, options, attrs, md):
+        if entry["test"](language) and entry["validator"](language, {}, options, attrs, md):
             return entry["formatter"](
-                src=code,
-                language=language,
-                md=md,
-                options=options,
-                classes=[],
-                id_value="",
-                attrs=attrs,
+                src=code, language=language, md=md, options=options, classes=[], id_value="", attrs=attrs
             )
     raise RuntimeError(f"no fence of this site takes language {language!r}")
 
@@ -179,9 +149,7 @@ def _to_html(lines: list[str], css_class: str, md: Markdown) -> str:
     root = etree.Element("div", {"class": css_class} if css_class else {})
     tabs = md.parser.blockprocessors["tabbed"] if _can_tab(md) else None
     slugify = getattr(tabs, "slugify", False)
-    if slugify:
-        # Slug ids come from a tree pass over the page, which never sees this HTML:
-        # number these tabs like unslugged ones instead.
+    if slugify:  # slug ids come from a tree pass that never sees this HTML: number these tabs instead
         tabs.slugify = False  # type: ignore[union-attr]
     try:
         md.parser.parseChunk(root, "\n".join(lines).strip("\n"))
@@ -194,104 +162,107 @@ def _to_html(lines: list[str], css_class: str, md: Markdown) -> str:
     return md.serializer(root)
 
 
-# ---------------------------------------------------------------- failing
+# ---------------------------------------------------------------- errors and where they are
+
+
+def _error(md: Markdown, message: str, start: int | None, body_line: int | None, css_class: str) -> str:
+    """Stop the build on a bad block; under the plugin's warn mode, report it and show a box instead."""
+    from .markdown import error_box
+
+    text = " ".join(f"{_where(md, start, body_line)}: {message}".split())
+    extension = _extension(md)
+    if extension is None or extension.on_error is None:
+        raise _failure(md, f"snippetgen: {text}")
+    extension.on_error(text)
+    return _to_html(error_box(text, admonition="admonition" in md.parser.blockprocessors), css_class, md)
+
+
+def _block_start(md: Markdown) -> int | None:
+    """Index, in the lines superfences is scanning (the parser's own), of the fence it is formatting:
+    it passes `format` no position, but its scan state holds the fence's lines and where the last
+    fence it stored ended; the block is their first run after that."""
+    fences = md.preprocessors["fenced_code_block"]
+    try:
+        block = [fences.first, *fences.code, fences.last]  # type: ignore[attr-defined]
+        begin = fences.stack[-1][2] if fences.stack else 0  # type: ignore[attr-defined]
+    except AttributeError:
+        return None
+    lines: list[str] = getattr(md, "lines", [])  # the input of the preprocessor running now
+    found = (i for i in range(begin, len(lines)) if lines[i].rstrip() == block[0].rstrip())
+    return next((i for i in found if lines[i + 1 : i + len(block)] == block[1:]), None)
+
+
+def _where(md: Markdown, start: int | None, body_line: int | None) -> str:
+    """`page.md:LINE`, counted in the source file (front matter included); what is known of it."""
+    page = _page(md)
+    if page is None:
+        return f"{INFO_STRING} block"
+    if start is None:
+        return page[0]
+    try:
+        cut = _front_matter_lines(page[1]())
+    except (OSError, UnicodeDecodeError):
+        cut = 0
+    return f"{page[0]}:{start + (0 if body_line is None else body_line + 1) + cut + 1}"
+
+
+def _page(md: Markdown) -> tuple[str, Callable[[], str]] | None:
+    """(path shown, its source) of the page being rendered, when the build tool says."""
+    if "rendering_context" in md.preprocessors:  # Zensical's page context
+        context = md.preprocessors["rendering_context"]
+        config = getattr(context, "config", {}) or {}
+        page, root = getattr(getattr(context, "page", None), "path", None), config.get("root_dir")
+        if page and root:
+            path = Path(root, config.get("docs_dir") or "docs", page)
+            return path.relative_to(root).as_posix(), lambda: path.read_text(encoding="utf-8-sig")
+    # MkDocs' link rewriter knows its file (a Registry has no `get`).
+    relpath = md.treeprocessors["relpath"] if "relpath" in md.treeprocessors else None  # noqa: SIM401
+    file = getattr(relpath, "file", None)
+    if file is not None:
+        config_file = getattr(getattr(relpath, "config", None), "config_file_path", None)
+        root = os.path.dirname(config_file) if config_file else os.getcwd()
+        path = file.abs_src_path
+        shown = Path(os.path.relpath(path, root)).as_posix() if path else file.src_uri
+        return shown, lambda: file.content_string
+    return None
+
+
+def _front_matter_lines(source: str) -> int:
+    """Lines the build tool cut from the page's top (YAML front matter, blank lines) before Markdown
+    saw it: neither MkDocs nor Zensical passes that count on, so only this comes from the source."""
+    cut = re.match(r"-{3}[ \t]*\n(?:.*?\n)?(?:-{3}|\.{3})[ \t]*\n\s*", source, re.DOTALL)
+    return cut.group(0).count("\n") if cut else 0
 
 
 @cache
-def _failure_type() -> type[Exception]:
+def failure_type() -> type[Exception]:
     from pymdownx.superfences import SuperFencesException  # type: ignore[import-untyped]
 
     bases: tuple[type[Exception], ...] = (SuperFencesException,)
-    if "mkdocs" in sys.modules:
-        # MkDocs prints a PluginError as one line and stops the build.
+    if "mkdocs" in sys.modules:  # MkDocs prints a PluginError as one line and stops the build
         from mkdocs.exceptions import PluginError
 
         bases = (PluginError, *bases)
     return type("ArenaSnippetError", bases, {"__module__": __name__})
 
 
-def _failure(
-    md: Markdown, message: str, source: str | None, body_line: int | None, *, unclosed: bool = False
-) -> Exception:
-    """The exception that stops the build, saying where (page:line when known) and what."""
-    where = _where(md, source, body_line, unclosed=unclosed)
-    text = " ".join(f"snippetgen: {where or 'arena-snippet block'}: {message}".split())
-    if _under_zensical(md):
-        _show_one_line(text)
-    return _failure_type()(text)
-
-
-def _source_file(md: Markdown) -> tuple[str, str] | None:
-    """(path shown, path on disk) of the page being rendered, when the build tool says."""
-    if "rendering_context" in md.preprocessors:  # Zensical's page context
-        context = md.preprocessors["rendering_context"]
-        config = getattr(context, "config", {}) or {}
-        page = getattr(getattr(context, "page", None), "path", None)
-        root = config.get("root_dir")
-        if page and root:
-            page_path = os.path.join(root, config.get("docs_dir") or "docs", page)
-            return os.path.relpath(page_path, root).replace(os.sep, "/"), page_path
-    if "relpath" in md.treeprocessors:  # MkDocs' link rewriter knows its file
-        processor = md.treeprocessors["relpath"]
-        file = getattr(processor, "file", None)
-        path = getattr(file, "abs_src_path", None)
-        config_file = getattr(getattr(processor, "config", None), "config_file_path", None)
-        if path:
-            root = os.path.dirname(config_file) if config_file else os.getcwd()
-            return os.path.relpath(path, root).replace(os.sep, "/"), path
-    return None
-
-
-def _where(md: Markdown, source: str | None, body_line: int | None, *, unclosed: bool) -> str | None:
-    """`page.md:LINE`, counted in the source file as the plugin counts it; what is known of it."""
-    from .markdown import find_blocks
-
-    found = _source_file(md)
-    if found is None:
-        return None
-    shown, path = found
-    try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().split("\n")
-    except (OSError, UnicodeDecodeError):
-        return shown
-    for block in find_blocks(lines):
-        if unclosed and not block.closed:
-            return f"{shown}:{block.start + 1}"
-        if source is not None and block.closed and _same(block.body, source):
-            line = block.start if body_line is None else block.body_start + body_line
-            return f"{shown}:{line + 1}"
-    return shown
-
-
-def _same(body: str, source: str) -> bool:
-    def norm(text: str) -> list[str]:
-        return [line.rstrip() for line in text.expandtabs(4).strip("\n").split("\n")]
-
-    return norm(body) == norm(source)
-
-
-def _under_zensical(md: Markdown) -> bool:
-    return "zensical" in sys.modules and "rendering_context" in md.preprocessors
-
-
 _shown: list[str] = []
 
 
-def _show_one_line(text: str) -> None:
-    """When the failure ends the process, print its line instead of the tracebacks wrapped around it."""
-    _shown.append(text)
-    if getattr(sys.excepthook, "snippetgen", False):
-        return
-    previous = sys.excepthook
+def _failure(md: Markdown, text: str) -> Exception:
+    """The exception that stops the build with one line (printed alone if it ends a Zensical build)."""
+    if "zensical" in sys.modules and "rendering_context" in md.preprocessors:
+        _shown.append(text)
+        if not getattr(sys.excepthook, "snippetgen", False):
+            previous = sys.excepthook
 
-    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        said = str(value)
-        for line in _shown:
-            if line in said:
-                print(f"Error: {line}", file=sys.stderr)
-                return
-        previous(kind, value, tb)
+            def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+                said = next((line for line in _shown if line in str(value)), None)
+                if said is None:
+                    previous(kind, value, tb)
+                else:
+                    print(f"Error: {said}", file=sys.stderr)
 
-    excepthook.snippetgen = True  # type: ignore[attr-defined]
-    sys.excepthook = excepthook
+            excepthook.snippetgen = True  # type: ignore[attr-defined]
+            sys.excepthook = excepthook
+    return failure_type()(text)
