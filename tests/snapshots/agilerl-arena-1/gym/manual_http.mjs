@@ -33,12 +33,11 @@ function fromNpy(base64) {
   const start = 10 + bytes[8] + 256 * bytes[9];
   const header = new TextDecoder().decode(bytes.subarray(10, start));
   const descr = /'descr': '([^']+)'/.exec(header)[1];
-  if (!Object.hasOwn(TYPED_ARRAYS, descr)) {
-    throw new Error(`unsupported .npy dtype ${descr}`);
-  }
+  const Typed = Object.hasOwn(TYPED_ARRAYS, descr) && TYPED_ARRAYS[descr];
+  if (!Typed) throw new Error(`unsupported .npy dtype ${descr}`);
   const dims = /'shape': \(([^)]*)\)/.exec(header)[1];
   const shape = dims.match(/\d+/g).map(Number);
-  const values = new TYPED_ARRAYS[descr](bytes.buffer, start);
+  const values = new Typed(bytes.buffer, start);
   return { shape: shape.slice(1), values: Array.from(values, Number) };
 }
 
