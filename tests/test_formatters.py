@@ -180,6 +180,8 @@ def hostile_renders():
                 if not rule.applies_to(situation):
                     continue
                 for language in rule.languages:
+                    if language == "python" and n % 2:
+                        continue  # black formats each new shape: half the cases cover every Python cell
                     options = {"profile": profile, "key_display": key_display, "prompt": prompt}
                     snippet = render_snippet(deployment, tab, language=language, **options)
                     stem = f"{situation}-{profile}-{key_display}-{n}-{tab}"
@@ -226,9 +228,8 @@ def test_hostile_shell_renders_are_what_shfmt_prints(hostile_renders, tmp_path):
 
 
 def test_hostile_python_renders_are_what_black_prints(hostile_renders):
-    # black runs in process, so every other Python render is enough to cover each cell.
-    python = [(name, code) for name, code, language, _ in hostile_renders if language == "python"][::2]
-    assert len(python) > 100
+    python = [(name, code) for name, code, language, _ in hostile_renders if language == "python"]
+    assert len(python) > 200
     unstable = [name for name, code in python if format_python_naive(code) != code]
     assert not unstable, unstable[:10]
 
@@ -239,7 +240,7 @@ def test_hostile_python_renders_are_what_black_prints(hostile_renders):
 def _texts(rng: random.Random, count: int) -> list[str]:
     """Texts from hostile pieces, of widths from a few columns to well past 80."""
     emoji = ["🚀", "👍🏽", "🇫🇷", "1️⃣", "©"]
-    pieces = [*_FRAGMENTS[:-2], *_SPECIAL, *emoji, "x", "xxxxxxxxxx", "名", "\u0301", "\u200b"]
+    pieces = [*_FRAGMENTS, *_SPECIAL, *emoji, "x", "xxxxxxxxxx", "名", "\u0301", "\u200b"]
     texts = []
     for _ in range(count):
         text = ""
@@ -256,14 +257,14 @@ def _constant_name(rng: random.Random, i: int) -> str:
 
 def test_constants_keys_and_arrays_are_what_prettier_prints(tmp_path):
     rng = random.Random(20261202)
-    texts = _texts(rng, 3000)
+    texts = _texts(rng, 2000)
     constants = "".join(
         literals.javascript(text, assign=f"{rng.choice(['const', 'let'])} {_constant_name(rng, i)}") + "\n"
         for i, text in enumerate(texts)
     )
     # Each key alone, and beside a long value so that the entry has to break.
     key_pool = [
-        *texts[:1500], "1", "10", "1.5", "01", "1e3", "0x1", "-1", "999999999999999999999", "0.0000001",
+        *texts[:1000], "1", "10", "1.5", "01", "1e3", "0x1", "-1", "999999999999999999999", "0.0000001",
         "π", "ⅰ", "℮x", "𐀀", "class", "$x", "_a", "a-b", "__proto__", "constructor", "a\u200cb",
     ]
     values = [1, True, None, -2.5, "v" * 70, np.zeros(3, np.int8), np.arange(40, dtype=np.float32) / 7]
@@ -272,7 +273,7 @@ def test_constants_keys_and_arrays_are_what_prettier_prints(tmp_path):
         for i, key in enumerate(key_pool)
     )
     arrays = []
-    for i in range(400):
+    for i in range(250):
         dtype = rng.choice(["float32", "float64", "int64", "uint8", "int32", "float16", "bool"])
         size = rng.choice([1, 2, 3, 5, 8, 13, 30, 100])
         values = [rng.choice([0, 1, -1, 0.5, 1e-7, 3.4e38, 123456.789, -2.5, float("nan"), float("inf")])

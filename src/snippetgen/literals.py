@@ -180,6 +180,8 @@ def _number_node(text: str) -> prettier.Node:
 
 def _js_node(value) -> prettier.Node:
     """`value` as the node Prettier would print (see prettier.py)."""
+    if isinstance(value, str):  # first: the deployment's values, on every render
+        return prettier.text_node("string", prettier.string(_js(value)))
     if loaded("numpy") and isinstance(value, np.ndarray):
         header, typed, items, fills = _js_array_parts(value)
         if fills:
@@ -191,8 +193,6 @@ def _js_node(value) -> prettier.Node:
         return prettier.call("npy", [prettier.text_node("other", header), values])
     if loaded("numpy") and isinstance(value, np.generic):
         return _js_node(value.item())
-    if isinstance(value, str):
-        return prettier.text_node("string", prettier.string(_js(value)))
     if isinstance(value, bool):
         return prettier.text_node("boolean", _js(value))
     if isinstance(value, (int, float)):
@@ -222,6 +222,8 @@ def javascript(value, *, width: int | None = None, assign: str | None = None, ke
     "body.field"), the whole statement `assign = value;`; with `key`, the line
     `key: value,` of an object printed one entry per line; `indent` is the
     column the line starts at. With `width`, the value alone in that many columns."""
+    if assign is not None and isinstance(value, str):
+        return Code(prettier.string_statement(assign, prettier.string(_js(value)), indent=indent))
     if assign is not None:
         return Code(prettier.statement(assign, _js_node(value), indent=indent))
     if key is not None:

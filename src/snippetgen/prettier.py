@@ -71,11 +71,15 @@ def _in(ranges: list[int], code: int) -> bool:
 _PLAIN = re.compile(r"[\x20-\x7f]*")
 
 
-@lru_cache(maxsize=4096)
 def width(text: str) -> int:
     """Columns Prettier counts for `text` (its getStringWidth)."""
-    if _PLAIN.fullmatch(text):
+    if text.isascii() and (text.isprintable() or _PLAIN.fullmatch(text)):
         return len(text)
+    return _wide_width(text)
+
+
+@lru_cache(maxsize=4096)
+def _wide_width(text: str) -> int:
     emoji, narrow = _regexes()
     total = 0
 
@@ -534,12 +538,24 @@ def _assignment(left: str, operator: str, right: Node, *, is_property: bool = Fa
 
 def statement(target: str, value: Node, *, indent: int = 0) -> str:
     """`const NAME = value;` / `let NAME = ...;` / `object.field = value;`, without the indentation."""
+    if value.kind == "string":
+        assert isinstance(value.doc, str)
+        return string_statement(target, value.doc, indent=indent)
     kind, _, name = target.partition(" ")
     if kind in ("const", "let", "var") and name:
         doc: object = Group([kind, " ", _assignment(name, " =", value), ";"])
     else:
         doc = [Group(_assignment(target, " =", value)), ";"]
     return print_doc(doc, indent=indent)
+
+
+def string_statement(target: str, literal: str, *, indent: int = 0) -> str:
+    """`statement` for a string, without building its document: the hot path of a render.
+    Prettier's "break-after-operator" layout: a line too wide puts the string on the next."""
+    line = f"{target} = {literal};"
+    if indent + width(line) <= PRINT_WIDTH:
+        return line
+    return f"{target} =\n{' ' * (indent + 2)}{literal};"
 
 
 def property_line(printed_key: str, value: Node, *, indent: int = 0) -> str:
