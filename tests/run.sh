@@ -12,17 +12,27 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here);
-# the Manual HTTP tests run curl and JavaScript snippets with curl, jq and node.
+# the Manual HTTP tests run curl and JavaScript snippets with curl, jq and node; the
+# formatter tests check snippets with shfmt and Prettier (npm, pinned in tests/formatters).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v shfmt >/dev/null 2>&1 || missing+=(shfmt)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
     echo "Installing Debian's ${missing[*]} for the test suite..." >&2
     "${apt_get[@]}" update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Prettier, as tests/formatters/package-lock.json pins it, when missing or older than the lock.
+formatters=tests/formatters
+if [ ! -f "$formatters/node_modules/.package-lock.json" ] \
+    || [ "$formatters/package-lock.json" -nt "$formatters/node_modules/.package-lock.json" ]; then
+    npm ci --prefix "$formatters" --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv

@@ -20,7 +20,7 @@ MANUAL_HTTP = {
     "supervised": _SHORT,
     "latent_ppo": _SHORT,
     "recurrent_ppo": {"python": 45, "javascript": 70, "curl": 45},
-    "pettingzoo": {"python": 50, "javascript": 75, "curl": 45},
+    "pettingzoo": {"python": 50, "javascript": 80, "curl": 45},
     "llm": {"python": 40, "javascript": 40, "curl": 40},
 }
 ARENA_CLIENT = 30

@@ -13,6 +13,7 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
+from . import prettier
 from .lazy import LazyModule, loaded
 from .unsafe import PATTERN as _UNSAFE
 from .wire import ShellArray, built, shell_arrays, uniform
@@ -174,8 +175,8 @@ def npy_header_name(dtype: str, shape: tuple[int, ...]) -> str:
     return f"NPY_{dtype.upper()}_{'X'.join(str(n) for n in shape)}"
 
 
-def _js_array(value: np.ndarray) -> str:
-    """`npy(NPY_..., new Float32Array([...]))`: the snippet's npy() appends the bytes to the header."""
+def _js_array_parts(value: np.ndarray) -> tuple[str, str, list[str], int, bool]:
+    """(header constant, typed array, items, size, whether one item fills them all)."""
     typed = _TYPED_ARRAYS.get(value.dtype.name)
     if typed is None:
         raise TypeError(f"no JavaScript typed array for dtype {value.dtype.name}")
@@ -185,11 +186,8 @@ def _js_array(value: np.ndarray) -> str:
     # One element's text for a uniform array: its size never makes the text longer.
     same = uniform(flat)
     items = _js_items(flat[:1] if same else flat)
-    if same or (len(items) > 1 and len(set(items)) == 1):
-        values = f"new {typed}({flat.size}).fill({items[0]})"
-    else:
-        values = f"new {typed}([{', '.join(items)}])"
-    return f"npy({npy_header_name(value.dtype.name, (1, *value.shape))}, {values})"
+    header = npy_header_name(value.dtype.name, (1, *value.shape))
+    return header, typed, items, flat.size, same or (len(items) > 1 and len(set(items)) == 1)
 
 
 def _js_items(flat: np.ndarray) -> list[str]:
@@ -199,35 +197,77 @@ def _js_items(flat: np.ndarray) -> list[str]:
         return [f"{n}n" for n in flat.tolist()]
     if flat.dtype.kind == "f":
         # The shortest text that reads back to the same float32 or float64.
-        return [_js_float(float(str(v))) for v in flat]
+        return [prettier.number(_js_float(float(str(v)))) for v in flat]
     return [str(n) for n in flat.astype(np.int64).tolist()]
 
 
-def _js_wrapped(value, indent: int, width: int, used: int = 0) -> str:
-    """Objects and arrays wider than `width` one entry per line, as Prettier writes them;
-    `used` is how much of the first line is already taken."""
-    flat = _js(value)
-    if indent + used + len(flat) <= width or not isinstance(value, (dict, list, tuple)):
-        return flat
-    pad = " " * (indent + 2)
+def _js_array(value: np.ndarray) -> str:
+    """`npy(NPY_..., new Float32Array([...]))`: the snippet's npy() appends the bytes to the header."""
+    header, typed, items, size, fills = _js_array_parts(value)
+    values = f"new {typed}({size}).fill({items[0]})" if fills else f"new {typed}([{', '.join(items)}])"
+    return f"npy({header}, {values})"
+
+
+def _number_node(text: str) -> prettier.Node:
+    if text.endswith("n") or text.lstrip("-") in ("NaN", "Infinity"):
+        return prettier.text_node("other", text)  # BigInt literals and identifiers
+    return prettier.text_node("signed" if text.startswith("-") else "number", prettier.number(text))
+
+
+def _js_node(value) -> prettier.Node:
+    """`value` as the node Prettier would print (see prettier.py)."""
+    if isinstance(value, str):  # first: the deployment's values, on every render
+        return prettier.text_node("string", prettier.string(_js(value)))
+    if loaded("numpy") and isinstance(value, np.ndarray):
+        header, typed, items, size, fills = _js_array_parts(value)
+        if fills:
+            typed_array = prettier.call(f"new {typed}", [prettier.text_node("number", str(size))])
+            filled = prettier.call(".fill", [_number_node(items[0])])
+            values = prettier.Node("call", prettier.Group([typed_array.doc, filled.doc]))
+        else:
+            values = prettier.call(f"new {typed}", [prettier.array([_number_node(item) for item in items])])
+        return prettier.call("npy", [prettier.text_node("other", header), values])
+    if loaded("numpy") and isinstance(value, np.generic):
+        return _js_node(value.item())
+    if isinstance(value, bool):
+        return prettier.text_node("boolean", _js(value))
+    if isinstance(value, (int, float)):
+        return _number_node(_js(value))
+    if isinstance(value, (list, tuple)):
+        return prettier.array([_js_node(item) for item in value])
     if isinstance(value, dict):
-        entries = [(f"{_js_key(str(key))}: ", item) for key, item in value.items()]
-        opening, closing = "{", "}"
-    else:
-        entries = [("", item) for item in value]
-        opening, closing = "[", "]"
-    lines = [f"{pad}{entry}{_js_wrapped(item, indent + 2, width, len(entry))},\n" for entry, item in entries]
-    return opening + "\n" + "".join(lines) + " " * indent + closing
+        return prettier.obj([(_prettier_key(str(k)), _js_node(v)) for k, v in value.items()])
+    return prettier.text_node("other", _js(value))
 
 
-def javascript(value, *, width: int | None = None) -> Code:
+def _prettier_key(key: str) -> str:
+    literal = _js_key(key)
+    computed = literal.startswith("[")
+    return prettier.key(literal[1:-1] if computed else literal, key, computed=computed)
+
+
+def javascript(value, *, width: int | None = None, assign: str | None = None, key: str | None = None,
+               indent: int = 0) -> Code:
     """A JavaScript expression for `value`. Strings are JSON with unsafe.py's code
     points escaped, U+2028 and U+2029 among them (they end a line in older
-    engines). A NumPy array becomes `npy(NPY_<DTYPE>_<SHAPE>, typed array)`, its
-    wire form: the snippet defines npy() and the header constant (see npy.py),
-    the typed array holds the values in row-major order. With `width`, objects
-    and arrays longer than that are written one entry per line."""
-    return Code(_js(value) if width is None else _js_wrapped(value, 0, width))
+    engines). A NumPy array becomes
+    `npy(NPY_<DTYPE>_<SHAPE>, typed array)`, its wire form: the snippet defines
+    npy() and the header constant (see npy.py), the typed array holds the values
+    in row-major order.
+
+    Laid out as Prettier prints it (prettier.py): with `assign` ("const NAME",
+    "body.field"), the whole statement `assign = value;`; with `key`, the line
+    `key: value,` of an object printed one entry per line; `indent` is the
+    column the line starts at. With `width`, the value alone in that many columns."""
+    if assign is not None and isinstance(value, str):
+        return Code(prettier.string_statement(assign, prettier.string(_js(value)), indent=indent))
+    if assign is not None:
+        return Code(prettier.statement(assign, _js_node(value), indent=indent))
+    if key is not None:
+        return Code(prettier.property_line(_prettier_key(key), _js_node(value), indent=indent))
+    if width is not None:
+        return Code(prettier.expression(_js_node(value), print_width=width))
+    return Code(_js(value))
 
 
 def _py_json(value) -> str:

@@ -6,48 +6,64 @@ const API_KEY = "••••••••0000";
 
 // Arrays travel as base64 .npy with a leading batch axis of 1: np.save's header, then
 // the values' bytes. A header is fixed by the dtype and shape, so it is written here.
-const NPY_INT64_1 = "k05VTVBZAQB2AHsnZGVzY3InOiAnPGk4JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
-const NPY_INT8_1X3 = "k05VTVBZAQB2AHsnZGVzY3InOiAnfGkxJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
+const NPY_INT64_1 =
+  "k05VTVBZAQB2AHsnZGVzY3InOiAnPGk4JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
+const NPY_INT8_1X3 =
+  "k05VTVBZAQB2AHsnZGVzY3InOiAnfGkxJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
 
 // A header and a typed array (little-endian, as on x86 and ARM) as one base64 .npy.
 function npy(header, values) {
-  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  return btoa(atob(header) + Array.from(bytes, (byte) => String.fromCharCode(byte)).join(""));
+  const { buffer, byteOffset, byteLength } = values;
+  const bytes = new Uint8Array(buffer, byteOffset, byteLength);
+  const text = Array.from(bytes, (byte) => String.fromCharCode(byte)).join("");
+  return btoa(atob(header) + text);
 }
 
 // An array the deployment sent back, as { shape, values } without the batch axis.
-const TYPED_ARRAYS = { "<f4": Float32Array, "<f8": Float64Array, "<i4": Int32Array,
-  "<i8": BigInt64Array, "|i1": Int8Array, "|u1": Uint8Array, "|b1": Uint8Array };
+const TYPED_ARRAYS = {
+  "<f4": Float32Array,
+  "<f8": Float64Array,
+  "<i4": Int32Array,
+  "<i8": BigInt64Array,
+  "|i1": Int8Array,
+  "|u1": Uint8Array,
+  "|b1": Uint8Array,
+};
 
 function fromNpy(base64) {
   const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
   const start = 10 + bytes[8] + 256 * bytes[9];
   const header = new TextDecoder().decode(bytes.subarray(10, start));
   const descr = /'descr': '([^']+)'/.exec(header)[1];
-  if (!Object.hasOwn(TYPED_ARRAYS, descr)) throw new Error(`unsupported .npy dtype ${descr}`);
-  const shape = /'shape': \(([^)]*)\)/.exec(header)[1].match(/\d+/g).map(Number);
-  const values = new TYPED_ARRAYS[descr](bytes.buffer, start);
+  const Typed = Object.hasOwn(TYPED_ARRAYS, descr) && TYPED_ARRAYS[descr];
+  if (!Typed) throw new Error(`unsupported .npy dtype ${descr}`);
+  const dims = /'shape': \(([^)]*)\)/.exec(header)[1];
+  const shape = dims.match(/\d+/g).map(Number);
+  const values = new Typed(bytes.buffer, start);
   return { shape: shape.slice(1), values: Array.from(values, Number) };
 }
 
 const obs = {
-  "player_0": npy(NPY_INT64_1, new BigInt64Array([0n])),
-  "player_1": npy(NPY_INT64_1, new BigInt64Array([0n])),
+  player_0: npy(NPY_INT64_1, new BigInt64Array([0n])),
+  player_1: npy(NPY_INT64_1, new BigInt64Array([0n])),
 };
 const body = { obs, batch_size: 1 };
 // Per agent, only when your env gives them (the Arena client leaves them out
 // otherwise): allowed actions (1 = allowed), and the action the env fixes (-1 = none).
 body.action_mask = {
-  "player_0": npy(NPY_INT8_1X3, new Int8Array(3).fill(1)),
-  "player_1": npy(NPY_INT8_1X3, new Int8Array(3).fill(1)),
+  player_0: npy(NPY_INT8_1X3, new Int8Array(3).fill(1)),
+  player_1: npy(NPY_INT8_1X3, new Int8Array(3).fill(1)),
 };
 body.env_defined_actions = {
-  "player_0": npy(NPY_INT64_1, new BigInt64Array([-1n])),
-  "player_1": npy(NPY_INT64_1, new BigInt64Array([-1n])),
+  player_0: npy(NPY_INT64_1, new BigInt64Array([-1n])),
+  player_1: npy(NPY_INT64_1, new BigInt64Array([-1n])),
 };
 const response = await fetch(`${ENDPOINT}/get_action`, {
   method: "POST",
-  headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
+  headers: {
+    Authorization: `Bearer ${API_KEY}`,
+    "Content-Type": "application/json",
+  },
   body: JSON.stringify(body),
   signal: AbortSignal.timeout(30000),
 });

@@ -7,10 +7,18 @@ const PROMPT = "Write a haiku about reinforcement learning.";
 
 const response = await fetch(`${ENDPOINT}/generate`, {
   method: "POST",
-  headers: { Authorization: `Bearer ${API_KEY}`, "Content-Type": "application/json" },
+  headers: {
+    Authorization: `Bearer ${API_KEY}`,
+    "Content-Type": "application/json",
+  },
   body: JSON.stringify({
     prompts: [PROMPT],
-    params: {"max_new_tokens": 100, "temperature": 0.7, "top_p": 0.9, "do_sample": true},
+    params: {
+      max_new_tokens: 100,
+      temperature: 0.7,
+      top_p: 0.9,
+      do_sample: true,
+    },
   }),
   signal: AbortSignal.timeout(30000),
 });

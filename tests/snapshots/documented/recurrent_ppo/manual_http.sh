@@ -2,7 +2,10 @@
 # Step a recurrent policy: POST $ENDPOINT/get_action, sending each answer's
 # hidden_state back with the next call.
 set -euo pipefail
-command -v jq >/dev/null || { echo "This example needs jq to send hidden_state back." >&2; exit 1; }
+command -v jq >/dev/null || {
+  echo "This example needs jq to send hidden_state back." >&2
+  exit 1
+}
 
 ENDPOINT='https://arena.example.com/deployments/cartpole-recurrent'
 API_KEY='••••••••0000'
@@ -23,7 +26,10 @@ for step in 1 2 3; do
   answer=$(curl --fail-with-body --silent --show-error --max-time '30' \
     --header "Authorization: Bearer $API_KEY" \
     --header "Content-Type: application/json" \
-    --data-binary @- "$ENDPOINT/get_action" <<<"$body") || { printf '%s\n' "$answer" >&2; exit 1; }
+    --data-binary @- "$ENDPOINT/get_action" <<<"$body") || {
+    printf '%s\n' "$answer" >&2
+    exit 1
+  }
   echo "step $step: $answer"
   # Step your environment with the action here and put its next observation in "obs".
   # Send the returned hidden_state back, unchanged, with the next call.

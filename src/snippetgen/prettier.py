@@ -1,0 +1,567 @@
+"""JavaScript laid out as Prettier 3 prints it (default options), without running Prettier.
+
+A JavaScript snippet prints values (constants, example observations, masks) whose
+text changes with the deployment, so the renderer lays them out here, the way
+assignment.py writes Python constants as black would. This is a small port of
+Prettier's own machinery, for the few kinds of node a snippet's values make:
+
+1. a document of groups, indents and lines, printed by Prettier's algorithm
+   (`printDocToString` and `fits` in prettier/doc.mjs): a group stays on one
+   line when it fits in 80 columns, up to the next possible line break after it;
+2. the docs Prettier builds for strings, numbers, object keys, objects, arrays,
+   calls and assignments (print/assignment.js, array.js, object.js,
+   call-arguments.js in Prettier's source), each rule mirrored below;
+3. columns counted as Prettier counts them (`getStringWidth`), with Prettier's
+   own tables (`_prettier_tables.py`, generated from the installed Prettier).
+
+tests/test_formatters.py runs Prettier itself over thousands of values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache, lru_cache
+
+from . import _prettier_tables as tables
+
+PRINT_WIDTH = 80
+
+# ---------------------------------------------------------------- columns
+
+
+def _utf16(text: str) -> str:
+    """`text` as UTF-16 code units, one str character each (the regexes are JavaScript's)."""
+    return "".join(
+        chr(0xD800 + ((ord(c) - 0x10000) >> 10)) + chr(0xDC00 + ((ord(c) - 0x10000) & 0x3FF))
+        if ord(c) > 0xFFFF
+        else c
+        for c in text
+    )
+
+
+def _code_points(units: str):
+    i = 0
+    while i < len(units):
+        code = ord(units[i])
+        if 0xD800 <= code < 0xDC00 and i + 1 < len(units) and 0xDC00 <= ord(units[i + 1]) < 0xE000:
+            yield 0x10000 + ((code - 0xD800) << 10) + (ord(units[i + 1]) - 0xDC00)
+            i += 2
+        else:
+            yield code
+            i += 1
+
+
+@cache
+def _regexes() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    emoji = re.compile(tables.EMOJI)
+    narrow = re.compile(tables.NARROW_EMOJI.removeprefix("^").removesuffix("$"))
+    return emoji, narrow
+
+
+def _in(ranges: list[int], code: int) -> bool:
+    """Whether `code` is in one of the [first, last] pairs flattened in `ranges`."""
+    i = bisect_right(ranges, code)
+    return i % 2 == 1 or (i > 0 and ranges[i - 1] == code)
+
+
+_PLAIN = re.compile(r"[\x20-\x7f]*")
+
+
+def width(text: str) -> int:
+    """Columns Prettier counts for `text` (its getStringWidth)."""
+    if text.isascii() and (text.isprintable() or _PLAIN.fullmatch(text)):
+        return len(text)
+    return _wide_width(text)
+
+
+@lru_cache(maxsize=4096)
+def _wide_width(text: str) -> int:
+    emoji, narrow = _regexes()
+    total = 0
+
+    def count(match: re.Match[str]) -> str:
+        nonlocal total
+        total += 1 if narrow.fullmatch(match.group()) else 2
+        return ""
+
+    rest = emoji.sub(count, _utf16(text))
+    for code in _code_points(rest):
+        if code <= 31 or 127 <= code <= 159 or _in(tables.ZERO_WIDTH_MARKS, code):
+            continue
+        total += 2 if _in(tables.FULLWIDTH, code) or _in(tables.WIDE, code) else 1
+    return total
+
+
+# ---------------------------------------------------------------- literals
+
+
+def string(literal: str) -> str:
+    """A string literal with Prettier's quotes: double, unless the text holds more
+    double quotes than single ones (print/string.js, utils/get-preferred-quote.js)."""
+    content = literal[1:-1]
+    quote = "'" if content.count('"') > content.count("'") else '"'
+    if literal[0] == quote:
+        return literal
+    other = '"' if quote == "'" else "'"
+
+    def requote(match: re.Match[str]) -> str:
+        escaped, bare = match.group(1), match.group(2)
+        if escaped:
+            return other if escaped == other else match.group()
+        return "\\" + bare if bare == quote else bare
+
+    return quote + re.sub(r"""\\(["'\\])|(["'])""", requote, content) + quote
+
+
+def number(text: str) -> str:
+    """A number literal as Prettier prints it (utils/print-number.js); a sign stays in front."""
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    if len(digits) > 1 and digits[0] in "0123456789.":  # not NaN or Infinity
+        digits = digits.lower()
+        digits = re.sub(r"^([+-]?[\d.]+e)(?:\+|(-))?0*(?=\d)", lambda m: m[1] + (m[2] or ""), digits)
+        digits = re.sub(r"^([+-]?[\d.]+)e[+-]?0+$", r"\1", digits)
+        digits = re.sub(r"^([+-])?\.", lambda m: (m.group(1) or "") + "0.", digits)
+        digits = re.sub(r"(\.\d+?)0+(?=e|$)", r"\1", digits)
+        digits = re.sub(r"\.(?=e|$)", "", digits)
+    return sign + digits
+
+
+def _js_number_string(text: str) -> str:
+    """String(Number(text)) for a text of digits with at most one point."""
+    value = float(text)
+    if value == 0:
+        return "0"
+    if value == float("inf"):
+        return "Infinity"
+    _, digit_tuple, exponent = Decimal(repr(value)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    digits = "".join(map(str, digit_tuple))
+    k, n = len(digits), exponent + len(digits)
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * -n + digits
+    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
+    return f"{mantissa}e{'+' if n - 1 >= 0 else '-'}{abs(n - 1)}"
+
+
+@cache
+def _es5_identifier() -> re.Pattern[str]:
+    return re.compile(tables.ES5_IDENTIFIER.removeprefix("^").removesuffix("$"))
+
+
+def key(literal: str, value: str, *, computed: bool = False) -> str:
+    """An object key: unquoted where Prettier's quoteProps "as-needed" drops the quotes
+    (an ES5 identifier, or a simple number that reads back as itself)."""
+    printed = string(literal)
+    if computed:
+        return f"[{printed}]"
+    if printed[1:-1] != value:
+        return printed
+    if _es5_identifier().fullmatch(value):
+        return value
+    if re.fullmatch(r"\d+|\d+\.\d+", value) and _js_number_string(value) == value:
+        return number(value)
+    return printed
+
+
+# ---------------------------------------------------------------- documents
+
+_ids = itertools.count()
+
+
+@dataclass(eq=False)
+class Group:
+    contents: object
+    brk: bool = False
+    id: int | None = None
+    expanded: list | None = None
+
+
+@dataclass(eq=False)
+class Indent:
+    contents: object
+
+
+@dataclass(eq=False)
+class Line:
+    soft: bool = False
+    hard: bool = False
+
+
+@dataclass(eq=False)
+class IfBreak:
+    brk: object
+    flat: object = ""
+    group_id: int | None = None
+
+
+@dataclass(eq=False)
+class IndentIfBreak:
+    contents: object
+    group_id: int
+
+
+@dataclass(eq=False)
+class Fill:
+    parts: list
+    offset: int = 0
+
+
+@dataclass(eq=False)
+class BreakParent:
+    """Breaks the enclosing group, printing nothing itself."""
+
+
+LINE = Line()
+SOFTLINE = Line(soft=True)
+HARDLINE = Line(hard=True)
+_BREAK, _FLAT = "break", "flat"
+
+
+def conditional_group(states: list) -> Group:
+    return Group(states[0], expanded=states)
+
+
+def will_break(doc) -> bool:
+    """A group that must break or a hard line inside `doc` (doc-utils.js willBreak)."""
+    if isinstance(doc, str):
+        return False
+    if isinstance(doc, list):
+        return any(will_break(d) for d in doc)
+    if isinstance(doc, Group):
+        return doc.brk or will_break(doc.contents)
+    if isinstance(doc, (Indent, IndentIfBreak)):
+        return will_break(doc.contents)
+    if isinstance(doc, Line):
+        return doc.hard
+    if isinstance(doc, BreakParent):
+        return True
+    if isinstance(doc, IfBreak):
+        return will_break(doc.brk) or will_break(doc.flat)
+    if isinstance(doc, Fill):
+        return any(will_break(d) for d in doc.parts)
+    return False
+
+
+def _propagate_breaks(doc) -> None:
+    """A group holding a group that must break breaks too (doc-utils.js propagateBreaks)."""
+    visited: set[int] = set()
+
+    def mark(stack: list[Group]) -> None:
+        if stack and stack[-1].expanded is None and not stack[-1].brk:
+            stack[-1].brk = True
+
+    def walk(d, stack: list[Group]) -> None:
+        if isinstance(d, str):
+            return
+        if isinstance(d, list):
+            for item in d:
+                walk(item, stack)
+        elif isinstance(d, Group):
+            stack.append(d)
+            if id(d) not in visited:
+                visited.add(id(d))
+                for state in d.expanded if d.expanded is not None else [d.contents]:
+                    walk(state, stack)
+            stack.pop()
+            if d.brk:
+                mark(stack)
+        elif isinstance(d, (Indent, IndentIfBreak)):
+            walk(d.contents, stack)
+        elif isinstance(d, IfBreak):
+            walk(d.brk, stack)
+            walk(d.flat, stack)
+        elif isinstance(d, Fill):
+            for item in d.parts:
+                walk(item, stack)
+        elif (isinstance(d, Line) and d.hard) or isinstance(d, BreakParent):
+            mark(stack)
+
+    walk(doc, [])
+
+
+def _fits(next_cmd, rest: list, room: int, modes: dict, must_be_flat: bool = False) -> bool:
+    rest_index = len(rest)
+    cmds = [(next_cmd[1], next_cmd[2])]
+    pending_space = False
+    while room >= 0:
+        if not cmds:
+            if rest_index == 0:
+                return True
+            rest_index -= 1
+            cmds.append((rest[rest_index][1], rest[rest_index][2]))
+            continue
+        mode, d = cmds.pop()
+        if isinstance(d, str):
+            if d:
+                if pending_space:
+                    room -= 1
+                    pending_space = False
+                room -= width(d)
+        elif isinstance(d, list):
+            cmds.extend((mode, part) for part in reversed(d))
+        elif isinstance(d, Fill):
+            cmds.extend((mode, part) for part in reversed(d.parts[d.offset :]))
+        elif isinstance(d, (Indent, IndentIfBreak)):
+            cmds.append((mode, d.contents))
+        elif isinstance(d, Group):
+            if must_be_flat and d.brk:
+                return False
+            group_mode = _BREAK if d.brk else mode
+            contents = d.expanded[-1] if d.expanded is not None and group_mode == _BREAK else d.contents
+            cmds.append((group_mode, contents))
+        elif isinstance(d, IfBreak):
+            group_mode = modes.get(d.group_id, _FLAT) if d.group_id is not None else mode
+            contents = d.brk if group_mode == _BREAK else d.flat
+            if contents:
+                cmds.append((mode, contents))
+        elif isinstance(d, Line):
+            if mode == _BREAK or d.hard:
+                return True
+            if not d.soft:
+                pending_space = True
+    return False
+
+
+def print_doc(doc, *, indent: int = 0, print_width: int = PRINT_WIDTH) -> str:
+    """The text Prettier prints for `doc`, starting at column `indent` of a line indented so."""
+    _propagate_breaks(doc)
+    modes: dict[int, str] = {}
+    position = indent
+    cmds: list[tuple[int, str, object]] = [(indent, _BREAK, doc)]
+    out: list[str] = []
+    remeasure = False
+    while cmds:
+        ind, mode, d = cmds.pop()
+        if isinstance(d, str):
+            out.append(d)
+            position += width(d)
+        elif isinstance(d, list):
+            cmds.extend((ind, mode, part) for part in reversed(d))
+        elif isinstance(d, Indent):
+            cmds.append((ind + 2, mode, d.contents))
+        elif isinstance(d, Group):
+            cmd: tuple[int, str, object] | None
+            if mode == _FLAT and not remeasure:
+                cmd = (ind, _BREAK if d.brk else _FLAT, d.contents)
+            else:
+                remeasure = False
+                room = print_width - position
+                cmd = (ind, _FLAT, d.contents)
+                if d.brk or not _fits(cmd, cmds, room, modes):
+                    if d.expanded is None:
+                        cmd = (ind, _BREAK, d.contents)
+                    else:
+                        cmd = None
+                        if not d.brk:
+                            for state in d.expanded[1:-1]:
+                                if _fits((ind, _FLAT, state), cmds, room, modes):
+                                    cmd = (ind, _FLAT, state)
+                                    break
+                        if cmd is None:
+                            cmd = (ind, _BREAK, d.expanded[-1])
+            cmds.append(cmd)
+            if d.id is not None:
+                modes[d.id] = cmd[1]
+        elif isinstance(d, Fill):
+            _print_fill(d, ind, mode, cmds, print_width - position, modes)
+        elif isinstance(d, (IfBreak, IndentIfBreak)):
+            group_mode = modes.get(d.group_id) if d.group_id is not None else mode
+            contents: object = None
+            if group_mode == _BREAK:
+                contents = d.brk if isinstance(d, IfBreak) else Indent(d.contents)
+            elif group_mode == _FLAT:
+                contents = d.flat if isinstance(d, IfBreak) else d.contents
+            if contents:
+                cmds.append((ind, mode, contents))
+        elif isinstance(d, Line):
+            if mode == _FLAT and not d.hard:
+                if not d.soft:
+                    out.append(" ")
+                    position += 1
+                continue
+            if mode == _FLAT:
+                remeasure = True
+            text = "".join(out).rstrip(" \t")
+            out = [text, "\n" + " " * ind]
+            position = ind
+    return "".join(out)
+
+
+def _print_fill(d: Fill, ind: int, mode: str, cmds: list, room: int, modes: dict) -> None:
+    parts, offset = d.parts, d.offset
+    length = len(parts) - offset
+    if length == 0:
+        return
+    content = parts[offset]
+    content_fits = _fits((ind, _FLAT, content), [], room, modes, True)
+    if length == 1:
+        cmds.append((ind, _FLAT if content_fits else _BREAK, content))
+        return
+    whitespace = parts[offset + 1]
+    if length == 2:
+        chosen = _FLAT if content_fits else _BREAK
+        cmds.extend([(ind, chosen, whitespace), (ind, chosen, content)])
+        return
+    pair = [content, whitespace, parts[offset + 2]]
+    cmds.append((ind, mode, Fill(parts, offset + 2)))
+    if _fits((ind, _FLAT, pair), [], room, modes, True):
+        cmds.extend([(ind, _FLAT, whitespace), (ind, _FLAT, content)])
+    elif content_fits:
+        cmds.extend([(ind, _BREAK, whitespace), (ind, _FLAT, content)])
+    else:
+        cmds.extend([(ind, _BREAK, whitespace), (ind, _BREAK, content)])
+
+
+# ---------------------------------------------------------------- nodes
+
+
+@dataclass(eq=False)
+class Node:
+    """What Prettier's layout rules ask of a node: its type, its entry count, and its doc.
+
+    kind: "string", "number" (a numeric literal), "signed" (-number), "boolean",
+    "object", "array", "call", or "other" (null, NaN, -Infinity, 1n, ...).
+    """
+
+    kind: str
+    doc: object
+    size: int = 0
+    concise: bool = field(default=False)
+
+
+def text_node(kind: str, text: str) -> Node:
+    return Node(kind, text)
+
+
+def array(elements: list[Node]) -> Node:
+    """An array literal (print/array.js): numbers fill lines; an array of two or more
+    objects (or arrays) of more than one entry each always breaks."""
+    if not elements:
+        return Node("array", "[]")
+    should_break = len(elements) > 1 and all(
+        e.kind in ("object", "array") and e.size > 1 and (nxt is None or nxt.kind == e.kind)
+        for e, nxt in zip(elements, [*elements[1:], None], strict=True)
+    )
+    concise = all(e.kind in ("number", "signed") for e in elements)
+    group_id = next(_ids)
+    if concise:
+        trailing = IfBreak(",", "", group_id)
+        parts: list = []
+        for i, element in enumerate(elements):
+            last = i == len(elements) - 1
+            parts.append([element.doc, trailing if last else ","])
+            if not last:
+                parts.append(LINE)
+        body: list = [SOFTLINE, Fill(parts)]
+    else:
+        body = [SOFTLINE]
+        for i, element in enumerate(elements):
+            body.append(Group(element.doc))
+            if i < len(elements) - 1:
+                body.append([",", LINE])
+        body.append(IfBreak(","))
+    doc = Group(["[", Indent(body), SOFTLINE, "]"], brk=should_break, id=group_id)
+    return Node("array", doc, len(elements), concise)
+
+
+def obj(entries: list[tuple[str, Node]]) -> Node:
+    """An object literal (print/object.js): `{ a: 1 }` on one line, or one entry per line."""
+    if not entries:
+        return Node("object", "{}")
+    parts: list = []
+    for i, (printed_key, value) in enumerate(entries):
+        if i:
+            parts.extend([",", LINE])
+        parts.append(Group(_assignment(printed_key, ":", value, is_property=True)))
+    doc = Group(["{", Indent([LINE, *parts]), IfBreak(","), LINE, "}"])
+    return Node("object", doc, len(entries))
+
+
+def call(callee: str, args: list[Node]) -> Node:
+    """`callee(args)` (print/call-arguments.js): a lone last object or array argument hugs
+    the parentheses; otherwise the arguments go one per line when they do not fit."""
+    if not args:
+        return Node("call", [callee, "()"])
+    printed: list = [[a.doc, ",", LINE] if i < len(args) - 1 else a.doc for i, a in enumerate(args)]
+
+    def all_broken_out() -> Group:
+        return Group(["(", Indent([LINE, *printed, ","]), LINE, ")"], brk=True)
+
+    last = args[-1]
+    penultimate = args[-2] if len(args) > 1 else None
+    group_last = (
+        last.kind in ("object", "array")
+        and last.size > 0
+        and (penultimate is None or penultimate.kind != last.kind)
+        and not (len(args) > 1 and last.kind == "array" and last.concise)
+    )
+    if group_last:
+        if any(will_break(p) for p in printed[:-1]):
+            return Node("call", [callee, all_broken_out()])
+        hugged = conditional_group(
+            [
+                ["(", *printed, ")"],
+                ["(", *printed[:-1], Group(last.doc, brk=True), ")"],
+                all_broken_out(),
+            ]
+        )
+        return Node("call", [callee, BreakParent() if any(will_break(p) for p in printed) else "", hugged])
+    contents = ["(", Indent([SOFTLINE, *printed]), IfBreak(","), SOFTLINE, ")"]
+    return Node("call", [callee, Group(contents, brk=any(will_break(p) for p in printed))])
+
+
+def _assignment(left: str, operator: str, right: Node, *, is_property: bool = False) -> Group:
+    """`left = right` / `key: value` in the layout Prettier's chooseLayout picks."""
+    short_key = is_property and width(left) < 2 + 3  # tabWidth + 3
+    if right.kind == "string" and not short_key:
+        layout = "break-after-operator"
+    elif short_key or right.kind in ("number", "boolean"):
+        layout = "never-break-after-operator"
+    else:
+        layout = "fluid"
+    if layout == "break-after-operator":
+        return Group([Group(left), operator, Group(Indent([LINE, right.doc]))])
+    if layout == "never-break-after-operator":
+        return Group([Group(left), operator, " ", right.doc])
+    group_id = next(_ids)
+    after = Group(Indent(LINE), id=group_id)
+    return Group([Group(left), operator, after, IndentIfBreak(right.doc, group_id)])
+
+
+def statement(target: str, value: Node, *, indent: int = 0) -> str:
+    """`const NAME = value;` / `let NAME = ...;` / `object.field = value;`, without the indentation."""
+    if value.kind == "string":
+        assert isinstance(value.doc, str)
+        return string_statement(target, value.doc, indent=indent)
+    kind, _, name = target.partition(" ")
+    if kind in ("const", "let", "var") and name:
+        doc: object = Group([kind, " ", _assignment(name, " =", value), ";"])
+    else:
+        doc = [Group(_assignment(target, " =", value)), ";"]
+    return print_doc(doc, indent=indent)
+
+
+def string_statement(target: str, literal: str, *, indent: int = 0) -> str:
+    """`statement` for a string, without building its document: the hot path of a render.
+    Prettier's "break-after-operator" layout: a line too wide puts the string on the next."""
+    line = f"{target} = {literal};"
+    if indent + width(line) <= PRINT_WIDTH:
+        return line
+    return f"{target} =\n{' ' * (indent + 2)}{literal};"
+
+
+def property_line(printed_key: str, value: Node, *, indent: int = 0) -> str:
+    """`key: value,` as one entry of an object printed one entry per line."""
+    return print_doc([Group(_assignment(printed_key, ":", value, is_property=True)), ","], indent=indent)
+
+
+def expression(value: Node, *, print_width: int = PRINT_WIDTH) -> str:
+    return print_doc(value.doc, print_width=print_width)
