@@ -877,3 +877,34 @@ def test_the_listening_socket_says_tcp_so_answers_are_not_held_back():
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+# ---------------------------------------------------------------- the key in validation errors
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "snippetgen.panel:Component",
+        "snippetgen.panel:Panel",
+        "snippetgen:Snippet",
+        "snippetgen.serve.models:PanelRequest",
+        "snippetgen.serve.models:SnippetRequest",
+    ],
+)
+def test_models_that_hold_a_key_never_print_it_in_a_validation_error(model):
+    import importlib
+
+    from pydantic import ValidationError
+
+    module, _, name = model.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    short = "fk-1234"  # short enough that pydantic would print it whole
+    for data in (
+        {"copy_value": short, "copy_code": short},
+        {"components": [{"copy_value": short}], "tabs": [{"snippets": [{"copy_code": short}]}]},
+        {"deployment": {"api_key": short}, "profile": short, "tab": short},
+    ):
+        with pytest.raises(ValidationError) as error:
+            cls.model_validate(data)
+        assert short not in str(error.value) and short not in repr(error.value)

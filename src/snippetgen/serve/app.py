@@ -141,6 +141,8 @@ class ChatTurn(BaseModel):
 
 
 class CopyText(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     text: str
 
 
