@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
 import anyio
@@ -24,7 +24,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import (
@@ -36,7 +36,8 @@ from .. import (
     read_completion,
     rule_table,
 )
-from . import page, rendering
+from ..render import missing_values
+from . import contract, page, rendering
 from .guard import LOGIN_PATH, SESSION_COOKIE, HostAllowList, TokenGuard, same_token, session_value
 from .models import PanelRequest, SnippetRequest, error_entries, panel_schema, redact, submitted_keys
 from .settings import ServiceSettings
@@ -58,6 +59,7 @@ NOT_LIVE = "the examples are not live deployments: start the service with --sand
 # A space the model accepts can still hold values no snippet can write, such as a
 # Box bound beyond its dtype's range: that is bad input (422), not a server fault.
 _UNWRITABLE = (ValueError, ArithmeticError)
+_Body = TypeVar("_Body", bound=BaseModel)
 UNWRITABLE = "its spaces hold values a snippet cannot write (is a bound outside its dtype's range?)"
 
 
@@ -209,7 +211,20 @@ def create_app(settings: ServiceSettings | None = None, *, sandbox: Any = None) 
     app.include_router(_api(settings))
     _page_routes(app, rows, settings)
     _docs(app)
+    _contract(app, token=settings.token is not None)
+    app.state.request_schemas = contract.RequestSchemas(app.openapi())
     return app
+
+
+def _contract(app: FastAPI, *, token: bool) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = contract.tighten(build(), token=token)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_environment() -> FastAPI:
@@ -226,8 +241,57 @@ def _version() -> str:
         return "0"
 
 
+_JSON_TYPES = ("application/json",)
+
+
+async def _checked_body(
+    request: Request, model: type[_Body], path: str, first: Callable[[BaseModel], None] | None = None
+) -> _Body:
+    """The body as JSON, validated by the model and then by the schema the OpenAPI
+    document states for it (so `1` is no boolean, as the document says)."""
+    raw = await request.body()
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        error = {"type": "model_attributes_type", "loc": ("body",), "msg": "the body must be a JSON object"}
+        raise RequestValidationError([error], body=None)
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        error = {"type": "json_invalid", "loc": ("body",), "msg": "the body is not valid JSON"}
+        raise RequestValidationError([error], body=None) from None
+    try:
+        body = model.model_validate(parsed)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_input=False)]
+        raise RequestValidationError(errors, body=parsed) from None
+    if first is not None:
+        first(body)
+    schemas: contract.RequestSchemas = request.app.state.request_schemas
+    errors = schemas.errors(path, parsed)
+    if errors:
+        raise RequestValidationError(errors, body=parsed)
+    return body
+
+
+async def _panel_body(request: Request) -> PanelRequest:
+    return await _checked_body(request, PanelRequest, "/v1/panel")
+
+
+async def _snippet_body(request: Request) -> SnippetRequest:
+    body = await _checked_body(request, SnippetRequest, "/v1/snippet", first=_needs_values)
+    return body
+
+
+def _needs_values(body: BaseModel) -> None:
+    # The library's own words for the rule the schema states as key_display/endpoint/api_key.
+    assert isinstance(body, SnippetRequest)
+    reason = missing_values(body.deployment, body.key_display)
+    if reason:
+        raise _invalid("deployment", reason, body)
+
+
 def _api(settings: ServiceSettings) -> APIRouter:
-    # With a token, the docs show the Bearer scheme; BearerGuard enforces it.
+    # With a token, the docs show the Bearer scheme; TokenGuard enforces it.
     security = [Depends(HTTPBearer(auto_error=False))] if settings.token is not None else []
     router = APIRouter(prefix="/v1", tags=["panels"], dependencies=security)
     invalid: dict[int | str, dict[str, Any]] = {
@@ -235,7 +299,7 @@ def _api(settings: ServiceSettings) -> APIRouter:
     }
 
     @router.post("/panel", response_model=Panel, responses=invalid, summary="Render a whole panel")
-    def panel(body: PanelRequest) -> Response:
+    def panel(body: Annotated[PanelRequest, Depends(_panel_body)]) -> Response:
         """Exactly `render_panel(Deployment(**deployment), profile=..., key_display=...)`."""
         try:
             result = rendering.panel(body.deployment, profile=body.profile, key_display=body.key_display)
@@ -246,7 +310,7 @@ def _api(settings: ServiceSettings) -> APIRouter:
         return Response(result.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
     @router.post("/snippet", response_model=Snippet, responses=invalid, summary="Render one snippet")
-    def snippet(body: SnippetRequest) -> Response:
+    def snippet(body: Annotated[SnippetRequest, Depends(_snippet_body)]) -> Response:
         """Exactly `render_snippet(Deployment(**deployment), tab, language=..., profile=...,
         key_display=...)`."""
         try:
