@@ -609,6 +609,12 @@ def test_the_page_signs_in_with_the_token_into_a_strict_httponly_cookie():
         wrong = c.post("/page/session", data={"token": TOKEN[:-1]})
         assert wrong.status_code == 401 and "not the service" in wrong.text
         assert "set-cookie" not in wrong.headers
+        crowded = c.post(
+            "/page/session",
+            content="&".join(["token=x"] * 50).encode(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert crowded.status_code == 401
         signed = c.post("/page/session", data={"token": TOKEN})
         assert signed.status_code == 303 and signed.headers["location"] == "/"
         cookie = signed.headers["set-cookie"]

@@ -392,7 +392,10 @@ def _page_routes(app: FastAPI, rows: page.Rows, settings: ServiceSettings) -> No
         if token is None:
             return RedirectResponse(base + "/", status_code=303)
         # A one-field urlencoded form, read without a multipart parser.
-        fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+        try:
+            fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+        except ValueError:  # more fields than the form has
+            fields = {}
         given = (fields.get("token") or [""])[0]
         if not same_token(given, token):
             return sign_in(request, 401, "That is not the service's token.")

@@ -304,21 +304,60 @@ class RequestSchemas:
     def __init__(self, spec: dict[str, Any]):
         import jsonschema_rs
 
-        components = {"schemas": spec["components"]["schemas"]}
-        self._validators = {}
+        self._build = jsonschema_rs.validator_for
+        self._components = {"schemas": spec["components"]["schemas"]}
+        self._roots: dict[str, dict[str, Any]] = {}
+        self._validators: dict[str, Any] = {}
         for path, methods in spec["paths"].items():
             body = methods.get("post", {}).get("requestBody")
             if body is not None:
-                schema = body["content"]["application/json"]["schema"]
-                self._validators[path] = jsonschema_rs.validator_for({**schema, "components": components})
+                self._roots[path] = {
+                    **body["content"]["application/json"]["schema"],
+                    "components": self._components,
+                }
+                self._validators[path] = self._build(self._roots[path])
 
-    def errors(self, path: str, body: Any) -> list[dict[str, Any]]:
-        validator = self._validators[path]
-        return [
-            {
-                "type": "schema",
-                "loc": ("body", *error.instance_path),
-                "msg": f"breaks the OpenAPI document's {error.schema_path[-1]!s} rule",
-            }
-            for error in validator.iter_errors(body)
-        ]
+    def _validator(self, ref: str) -> Any:
+        if ref not in self._validators:
+            self._roots[ref] = {"$ref": ref, "components": self._components}
+            self._validators[ref] = self._build(self._roots[ref])
+        return self._validators[ref]
+
+    def errors(self, path: str, body: Any, prefix: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        found = []
+        for error in self._validators[path].iter_errors(body):
+            where = tuple(error.instance_path)
+            branch = self._discriminated(self._roots[path], list(error.schema_path), body, where)
+            if branch is not None:
+                # A discriminated union: the errors of the branch its tag names, which say
+                # more than "matches no branch".
+                ref, value = branch
+                self._validator(ref)
+                inner = self.errors(ref, value, prefix + where)
+                if inner:
+                    found.extend(inner)
+                    continue
+            found.append(
+                {
+                    "type": "schema",
+                    "loc": ("body", *prefix, *where),
+                    "msg": f"breaks the OpenAPI document's {error.schema_path[-1]!s} rule",
+                }
+            )
+        return found
+
+    @staticmethod
+    def _discriminated(root: Any, schema_path: list[Any], body: Any, where: tuple[Any, ...]) -> Any:
+        if not schema_path or schema_path[-1] != "oneOf":
+            return None
+        node = root
+        for step in schema_path[:-1]:
+            node = node[step]
+        discriminator = node.get("discriminator") if isinstance(node, dict) else None
+        value = body
+        for step in where:
+            value = value[step]
+        if discriminator is None or not isinstance(value, dict):
+            return None
+        ref = discriminator["mapping"].get(value.get(discriminator["propertyName"]))
+        return None if ref is None else (ref, value)
