@@ -17,8 +17,9 @@ STARTUP_DEADLINE = 60
 class RunningService:
     """`with RunningService(app) as service: service.url` — the app served until the block ends."""
 
-    def __init__(self, app):
+    def __init__(self, app, **config):
         self.app = app
+        self.config = config
         self._sock: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -28,7 +29,12 @@ class RunningService:
         sock.bind(("127.0.0.1", 0))
         sock.listen(128)
         config = uvicorn.Config(
-            self.app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=1
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+            **self.config,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -398,3 +398,46 @@ def test_no_request_leaves_loopback(visit, live):
     assert len(visit.requests) > 5
     hosts = {urlsplit(url).hostname for url in visit.requests if not url.startswith("data:")}
     assert hosts == {"127.0.0.1"}, hosts
+
+
+# ---------------------------------------------------------------- with a token
+
+
+TOKEN = "page-token-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def guarded():
+    settings = ServiceSettings.load({"SNIPPETGEN_SERVICE_TOKEN": TOKEN})
+    with RunningService(create_app(settings)) as service:
+        yield service
+
+
+def test_with_a_token_the_page_signs_in_through_a_form_first(browser, guarded):
+    visit = Visit(browser, guarded.url)
+    try:
+        page = visit.page
+        page.goto("/")
+        expect(page.locator("details.agent")).to_have_count(0)
+        field = page.get_by_label("Service token")
+        field.fill(TOKEN[:-1])
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_have_text("That is not the service's token.")
+        assert page.context.cookies() == []
+
+        page.get_by_label("Service token").fill(TOKEN)
+        page.get_by_role("button", name="Sign in").click()
+        row = open_row(page, "cartpole-ppo")
+        (cookie,) = page.context.cookies()
+        assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Strict", "/")
+        assert TOKEN not in cookie["value"]
+        # Scripts cannot read it; the copy request carries it.
+        assert page.evaluate("document.cookie") == ""
+        copy = row.get_by_role("button", name="Copy API key")
+        copy.click()
+        expect(copy).to_have_attribute("data-copied", "true")
+        assert page.evaluate("navigator.clipboard.readText()") == "example-key-cartpole-ppo-0000"
+        assert TOKEN not in page_source(page)
+        assert not visit.refused and not visit.errors
+    finally:
+        visit.close()

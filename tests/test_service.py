@@ -176,16 +176,16 @@ def test_openapi_lists_the_routes_with_the_library_models(client):
     schemas = spec["components"]["schemas"]
     for path, request, answer in (
         ("/v1/panel", "PanelRequest", "Panel"),
-        ("/v1/snippet", "SnippetRequest", "Snippet"),
+        ("/v1/snippet", "SnippetRequest_manual_http", "Snippet"),
     ):
         operation = paths[path]["post"]
-        body = operation["requestBody"]["content"]["application/json"]["schema"]
-        assert body["$ref"].endswith(f"/{request}")
+        body = json.dumps(operation["requestBody"]["content"]["application/json"]["schema"])
+        assert f"/{request}" in body
         ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
         assert ok["$ref"].endswith(f"/{answer}")
         assert "422" in operation["responses"]
     assert "Deployment" in schemas
-    assert set(schemas["Deployment"]["properties"]) >= {
+    assert set(schemas["Deployment_gym"]["properties"]) >= {
         "name",
         "algorithm",
         "env_type",
@@ -528,6 +528,166 @@ def test_a_token_guards_every_v1_route(guarded):
         assert "HTTPBearer" in json.dumps(c.get("/openapi.json").json()["components"])
 
 
+TOKEN = "service-token-0123456789"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+PAGE = {"X-Snippetgen-Page": "1"}
+KEY_ROUTES = (
+    ("POST", "/v1/panel"),
+    ("GET", "/v1/schema/panel"),
+    ("GET", "/page/rows/0/copy?component=api_key"),
+    ("GET", "/page/rows/0"),
+    ("POST", "/page/rows/0/rotate"),
+)
+
+
+def _guarded_app():
+    return create_app(ServiceSettings.load({"SNIPPETGEN_SERVICE_TOKEN": TOKEN}))
+
+
+def _assert_guarded(c: httpx.Client, prefix: str) -> None:
+    body = {"deployment": with_secret("gym")}
+    for method, path in KEY_ROUTES:
+        refused = c.request(method, prefix + path, json=body, headers=PAGE)
+        assert refused.status_code == 401, (prefix, path, refused.status_code)
+        assert "service-token" not in refused.text
+    # The page itself answers with the sign-in form, and no row.
+    form = c.get(prefix + "/")
+    assert form.status_code == 401
+    assert 'name="token"' in form.text and "cartpole-ppo" not in form.text
+    assert c.post(prefix + "/v1/panel", json=body, headers=BEARER).status_code == 200
+    copy = c.get(prefix + "/page/rows/0/copy?component=api_key", headers={**PAGE, **BEARER})
+    assert copy.json() == {"text": example("gym").api_key.get_secret_value()}
+
+
+def test_a_token_guards_the_routes_of_an_app_mounted_under_a_prefix():
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    parent = Starlette(routes=[Mount("/x", app=_guarded_app())])
+    with (
+        RunningService(parent) as running,
+        httpx.Client(base_url=running.url, timeout=WAIT, trust_env=False) as c,
+    ):
+        _assert_guarded(c, "/x")
+        # The page links its assets and rows under the mount.
+        signed = c.get("/x/", headers=BEARER)
+        assert signed.status_code == 200 and 'href="/x/static/panel.css"' in signed.text
+        assert 'data-base="/x"' in signed.text
+        assert c.get("/x/static/panel.js").status_code == 200
+
+
+def test_a_token_guards_the_routes_under_root_path():
+    with (
+        RunningService(_guarded_app(), root_path="/x") as running,
+        httpx.Client(base_url=running.url, timeout=WAIT, trust_env=False) as c,
+    ):
+        # uvicorn's root_path is for a proxy that strips the prefix; an unstripped path is
+        # no route, and still refused.
+        _assert_guarded(c, "")
+        for method, path in KEY_ROUTES:
+            assert c.request(method, "/x" + path, headers=PAGE).status_code == 401
+        assert c.get("/openapi.json").json()["servers"] == [{"url": "/x"}]
+
+
+def test_serve_root_path_flag_keeps_the_guard():
+    process, url = _start_serve("--root-path", "/x", env={"SNIPPETGEN_SERVICE_TOKEN": TOKEN})
+    try:
+        with httpx.Client(base_url=url, timeout=WAIT, trust_env=False) as c:
+            for prefix in ("", "/x"):
+                assert c.post(prefix + "/v1/panel", json={}).status_code == 401
+            assert c.get("/v1/schema/panel", headers=BEARER).status_code == 200
+            assert c.get("/openapi.json").json()["servers"] == [{"url": "/x"}]
+    finally:
+        _stops_within_bound(process, signal.SIGTERM)
+
+
+def test_the_page_signs_in_with_the_token_into_a_strict_httponly_cookie():
+    with (
+        RunningService(_guarded_app()) as running,
+        httpx.Client(base_url=running.url, timeout=WAIT, trust_env=False) as c,
+    ):
+        wrong = c.post("/page/session", data={"token": TOKEN[:-1]})
+        assert wrong.status_code == 401 and "not the service" in wrong.text
+        assert "set-cookie" not in wrong.headers
+        crowded = c.post(
+            "/page/session",
+            content="&".join(["token=x"] * 50).encode(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert crowded.status_code == 401
+        signed = c.post("/page/session", data={"token": TOKEN})
+        assert signed.status_code == 303 and signed.headers["location"] == "/"
+        cookie = signed.headers["set-cookie"]
+        assert TOKEN not in cookie
+        attributes = {part.strip().lower() for part in cookie.split(";")}
+        assert {"httponly", "samesite=strict", "path=/"} <= attributes
+        # httpx keeps the cookie: the page and its copy routes now answer.
+        page = c.get("/")
+        assert page.status_code == 200 and "cartpole-ppo" in page.text
+        assert page.headers["cache-control"] == "no-store"
+        copy = c.get("/page/rows/0/copy?component=api_key", headers=PAGE)
+        assert copy.status_code == 200 and copy.headers["cache-control"] == "no-store"
+        # The cookie is for the page, never for /v1/.
+        assert c.get("/v1/schema/panel").status_code == 401
+        c.cookies.set("snippetgen_page", "0" * 64)
+        assert c.get("/page/rows/0/copy?component=api_key", headers=PAGE).status_code == 401
+
+
+def test_a_foreign_host_is_refused_with_a_json_400(client, service):
+    for host in ("evil.example", "127.0.0.1.evil.example", "localhost.evil.example", ""):
+        response = client.get("/page/rows/0/copy?component=api_key", headers={**PAGE, "Host": host})
+        assert response.status_code == 400, host
+        assert "Host" in response.json()["detail"]
+        assert example("gym").api_key.get_secret_value() not in response.text
+    for host in (f"127.0.0.1:{service.port}", "localhost", "LOCALHOST:1", "[::1]:8000"):
+        assert client.get("/v1/schema/panel", headers={"Host": host}).status_code == 200, host
+
+
+def test_more_hosts_come_from_a_flag_or_the_environment():
+    settings = ServiceSettings.load({"SNIPPETGEN_SERVICE_ALLOWED_HOSTS": "dash.example.com, *.corp.example"})
+    assert settings.hosts == ["127.0.0.1", "localhost", "[::1]", "dash.example.com", "*.corp.example"]
+    flagged = ServiceSettings.load({}, host="::1", allowed_hosts=["Panel.Example.com"])
+    assert flagged.hosts == ["[::1]", "127.0.0.1", "localhost", "panel.example.com"]
+    assert "0.0.0.0" not in ServiceSettings(host="0.0.0.0").hosts
+    with pytest.raises(SettingsError, match="--allowed-host"):
+        ServiceSettings.load({}, allowed_hosts=["bad host"])
+    with RunningService(create_app(settings)) as running:
+        for host, status in (("dash.example.com", 200), ("a.corp.example", 200), ("corp.example.org", 400)):
+            answer = httpx.get(running.url + "/v1/schema/panel", headers={"Host": host}, trust_env=False)
+            assert answer.status_code == status, host
+
+
+def test_answers_that_carry_a_key_are_not_stored(client):
+    deployment = with_secret("gym")
+    for path, body in (
+        ("/v1/panel", {"deployment": deployment}),
+        ("/v1/snippet", {"deployment": deployment, "tab": "manual_http"}),
+    ):
+        response = client.post(path, json=body)
+        assert SECRET in response.text
+        assert response.headers["cache-control"] == "no-store"
+    assert client.get("/").headers["cache-control"] == "no-store"
+
+
+def test_beyond_loopback_needs_a_token_or_a_flag_that_says_it_is_on_purpose():
+    result = subprocess.run(
+        [sys.executable, "-m", "snippetgen", "serve", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("SNIPPETGEN_SERVICE_")},
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "--no-token-on-purpose" in result.stderr and "SNIPPETGEN_SERVICE_TOKEN" in result.stderr
+    # Checked before binding, so these settings are judged without listening beyond loopback.
+    ServiceSettings(host="0.0.0.0", no_token_on_purpose=True).check_exposure()
+    ServiceSettings.load({"SNIPPETGEN_SERVICE_TOKEN": TOKEN}, host="0.0.0.0").check_exposure()
+    with pytest.raises(SettingsError):
+        ServiceSettings(host="10.1.2.3").check_exposure()
+    ServiceSettings(host="127.0.0.2").check_exposure()
+
+
 def test_without_a_token_v1_is_open(client):
     assert client.get("/v1/schema/panel").status_code == 200
 
@@ -572,13 +732,16 @@ def test_sixteen_concurrent_clients_get_their_own_panels(service):
 SHUTDOWN_BOUND = 5
 
 
-def _start_serve(*args: str) -> tuple[subprocess.Popen, str]:
+def _start_serve(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "snippetgen", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("SNIPPETGEN_SERVICE_")},
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("SNIPPETGEN_SERVICE_")},
+            **(env or {}),
+        },
     )
     # It prints the URL once it listens.
     ready, _, _ = select.select([process.stdout], [], [], WAIT)
@@ -720,3 +883,34 @@ def test_the_listening_socket_says_tcp_so_answers_are_not_held_back():
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+# ---------------------------------------------------------------- the key in validation errors
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "snippetgen.panel:Component",
+        "snippetgen.panel:Panel",
+        "snippetgen:Snippet",
+        "snippetgen.serve.models:PanelRequest",
+        "snippetgen.serve.models:SnippetRequest",
+    ],
+)
+def test_models_that_hold_a_key_never_print_it_in_a_validation_error(model):
+    import importlib
+
+    from pydantic import ValidationError
+
+    module, _, name = model.partition(":")
+    cls = getattr(importlib.import_module(module), name)
+    short = "fk-1234"  # short enough that pydantic would print it whole
+    for data in (
+        {"copy_value": short, "copy_code": short},
+        {"components": [{"copy_value": short}], "tabs": [{"snippets": [{"copy_code": short}]}]},
+        {"deployment": {"api_key": short}, "profile": short, "tab": short},
+    ):
+        with pytest.raises(ValidationError) as error:
+            cls.model_validate(data)
+        assert short not in str(error.value) and short not in repr(error.value)

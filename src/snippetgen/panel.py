@@ -31,7 +31,7 @@ ROTATE_NOTE = (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    model_config = ConfigDict(frozen=True, defer_build=True, hide_input_in_errors=True)
 
 
 class Component(_Model):

@@ -78,7 +78,7 @@ class Placeholders(BaseModel):
 class Snippet(BaseModel):
     """One block of copy-paste code."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    model_config = ConfigDict(frozen=True, defer_build=True, hide_input_in_errors=True)
 
     tab: TabId
     language: Language

@@ -10,21 +10,21 @@ and response bodies are the library's pydantic models, so /openapi.json and
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qs
 
 import anyio
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import (
@@ -36,7 +36,9 @@ from .. import (
     read_completion,
     rule_table,
 )
-from . import page, rendering
+from ..render import missing_values
+from . import contract, page, rendering
+from .guard import LOGIN_PATH, SESSION_COOKIE, HostAllowList, TokenGuard, same_token, session_value
 from .models import PanelRequest, SnippetRequest, error_entries, panel_schema, redact, submitted_keys
 from .settings import ServiceSettings
 
@@ -57,6 +59,7 @@ NOT_LIVE = "the examples are not live deployments: start the service with --sand
 # A space the model accepts can still hold values no snippet can write, such as a
 # Box bound beyond its dtype's range: that is bad input (422), not a server fault.
 _UNWRITABLE = (ValueError, ArithmeticError)
+_Body = TypeVar("_Body", bound=BaseModel)
 UNWRITABLE = "its spaces hold values a snippet cannot write (is a bound outside its dtype's range?)"
 
 
@@ -66,36 +69,6 @@ class InvalidInput(Exception):
     def __init__(self, errors: list[dict[str, Any]], secrets: list[str]):
         self.errors = errors
         self.secrets = secrets
-
-
-class BearerGuard:
-    """Every /v1/ request needs `Authorization: Bearer <token>` when a token is set.
-
-    Checked before the body is read, so an unauthenticated caller learns nothing
-    about its input (not even whether it was JSON).
-    """
-
-    def __init__(self, app: ASGIApp, token: str):
-        self.app = app
-        self.token = token.encode("ascii")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        guarded = scope["type"] == "http" and (scope["path"] + "/").startswith(API_PREFIX)
-        if guarded and not self._allowed(scope):
-            response = JSONResponse(
-                {"detail": "Not authenticated: send Authorization: Bearer <SNIPPETGEN_SERVICE_TOKEN>"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-    def _allowed(self, scope: Scope) -> bool:
-        header = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
-        scheme, _, given = header.partition(b" ")
-        # compare_digest: the time taken does not tell how much of the token matched.
-        return scheme.lower() == b"bearer" and hmac.compare_digest(given.strip(), self.token)
 
 
 class _TooLarge(HTTPException):
@@ -170,6 +143,8 @@ class ChatTurn(BaseModel):
 
 
 class CopyText(BaseModel):
+    model_config = ConfigDict(hide_input_in_errors=True)
+
     text: str
 
 
@@ -225,16 +200,31 @@ def create_app(settings: ServiceSettings | None = None, *, sandbox: Any = None) 
     )
     app.state.settings = settings
     app.state.rows = rows
-    # The last added runs first: the token is checked before any byte of the body is read.
+    # The last added runs first: the Host, then the token, are checked before any byte
+    # of the body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.token is not None:
-        app.add_middleware(BearerGuard, token=settings.token.get_secret_value())
+        app.add_middleware(TokenGuard, token=settings.token.get_secret_value())
+    app.add_middleware(HostAllowList, allowed_hosts=settings.hosts)
 
     _exception_handlers(app)
     app.include_router(_api(settings))
-    _page_routes(app, rows)
+    _page_routes(app, rows, settings)
     _docs(app)
+    _contract(app, token=settings.token is not None)
+    app.state.request_schemas = contract.RequestSchemas(app.openapi())
     return app
+
+
+def _contract(app: FastAPI, *, token: bool) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = contract.tighten(build(), token=token)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_from_environment() -> FastAPI:
@@ -251,8 +241,57 @@ def _version() -> str:
         return "0"
 
 
+_JSON_TYPES = ("application/json",)
+
+
+async def _checked_body(
+    request: Request, model: type[_Body], path: str, first: Callable[[BaseModel], None] | None = None
+) -> _Body:
+    """The body as JSON, validated by the model and then by the schema the OpenAPI
+    document states for it (so `1` is no boolean, as the document says)."""
+    raw = await request.body()
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        error = {"type": "model_attributes_type", "loc": ("body",), "msg": "the body must be a JSON object"}
+        raise RequestValidationError([error], body=None)
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        error = {"type": "json_invalid", "loc": ("body",), "msg": "the body is not valid JSON"}
+        raise RequestValidationError([error], body=None) from None
+    try:
+        body = model.model_validate(parsed)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_input=False)]
+        raise RequestValidationError(errors, body=parsed) from None
+    if first is not None:
+        first(body)
+    schemas: contract.RequestSchemas = request.app.state.request_schemas
+    errors = schemas.errors(path, parsed)
+    if errors:
+        raise RequestValidationError(errors, body=parsed)
+    return body
+
+
+async def _panel_body(request: Request) -> PanelRequest:
+    return await _checked_body(request, PanelRequest, "/v1/panel")
+
+
+async def _snippet_body(request: Request) -> SnippetRequest:
+    body = await _checked_body(request, SnippetRequest, "/v1/snippet", first=_needs_values)
+    return body
+
+
+def _needs_values(body: BaseModel) -> None:
+    # The library's own words for the rule the schema states as key_display/endpoint/api_key.
+    assert isinstance(body, SnippetRequest)
+    reason = missing_values(body.deployment, body.key_display)
+    if reason:
+        raise _invalid("deployment", reason, body)
+
+
 def _api(settings: ServiceSettings) -> APIRouter:
-    # With a token, the docs show the Bearer scheme; BearerGuard enforces it.
+    # With a token, the docs show the Bearer scheme; TokenGuard enforces it.
     security = [Depends(HTTPBearer(auto_error=False))] if settings.token is not None else []
     router = APIRouter(prefix="/v1", tags=["panels"], dependencies=security)
     invalid: dict[int | str, dict[str, Any]] = {
@@ -260,7 +299,7 @@ def _api(settings: ServiceSettings) -> APIRouter:
     }
 
     @router.post("/panel", response_model=Panel, responses=invalid, summary="Render a whole panel")
-    def panel(body: PanelRequest) -> Response:
+    def panel(body: Annotated[PanelRequest, Depends(_panel_body)]) -> Response:
         """Exactly `render_panel(Deployment(**deployment), profile=..., key_display=...)`."""
         try:
             result = rendering.panel(body.deployment, profile=body.profile, key_display=body.key_display)
@@ -268,10 +307,10 @@ def _api(settings: ServiceSettings) -> APIRouter:
             raise _invalid("deployment", exc, body) from None
         except _UNWRITABLE:
             raise _invalid("deployment", UNWRITABLE, body) from None
-        return Response(result.model_dump_json(), media_type="application/json")
+        return Response(result.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
     @router.post("/snippet", response_model=Snippet, responses=invalid, summary="Render one snippet")
-    def snippet(body: SnippetRequest) -> Response:
+    def snippet(body: Annotated[SnippetRequest, Depends(_snippet_body)]) -> Response:
         """Exactly `render_snippet(Deployment(**deployment), tab, language=..., profile=...,
         key_display=...)`."""
         try:
@@ -286,7 +325,7 @@ def _api(settings: ServiceSettings) -> APIRouter:
             raise _invalid("deployment", exc, body) from None
         except _UNWRITABLE:
             raise _invalid("deployment", UNWRITABLE, body) from None
-        return Response(result.model_dump_json(), media_type="application/json")
+        return Response(result.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
     @router.get("/schema/panel", summary="The Panel JSON schema")
     def schema() -> dict[str, Any]:
@@ -324,10 +363,11 @@ def _unprocessable(errors, secrets: list[str]) -> JSONResponse:
 # ---------------------------------------------------------------- the page
 
 
-def _page_routes(app: FastAPI, rows: page.Rows) -> None:
+def _page_routes(app: FastAPI, rows: page.Rows, settings: ServiceSettings) -> None:
     html_headers = {"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", **NO_STORE}
     from_page = [Depends(_from_page)]
     profiles = Query("documented", max_length=100)
+    token = settings.token.get_secret_value() if settings.token is not None else None
 
     def row(index: int):
         try:
@@ -335,9 +375,40 @@ def _page_routes(app: FastAPI, rows: page.Rows) -> None:
         except LookupError:
             raise HTTPException(404, "no such row") from None
 
+    def sign_in(request: Request, status: int, message: str = "") -> HTMLResponse:
+        html = page.sign_in(base=request.scope.get("root_path", ""), message=message)
+        return HTMLResponse(html, status_code=status, headers=html_headers)
+
     @app.get("/", include_in_schema=False)
-    def index(profile: str = profiles) -> HTMLResponse:
-        return HTMLResponse(page.page(rows, _profile(profile)), headers=html_headers)
+    def index(request: Request, profile: str = profiles) -> HTMLResponse:
+        if token is not None and not request.state.signed_in:
+            return sign_in(request, 401)
+        html = page.page(rows, _profile(profile), base=request.scope.get("root_path", ""))
+        return HTMLResponse(html, headers=html_headers)
+
+    @app.post(LOGIN_PATH, include_in_schema=False)
+    async def session(request: Request) -> Response:
+        base = request.scope.get("root_path", "")
+        if token is None:
+            return RedirectResponse(base + "/", status_code=303)
+        # A one-field urlencoded form, read without a multipart parser.
+        try:
+            fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
+        except ValueError:  # more fields than the form has
+            fields = {}
+        given = (fields.get("token") or [""])[0]
+        if not same_token(given, token):
+            return sign_in(request, 401, "That is not the service's token.")
+        answer = RedirectResponse(base + "/", status_code=303, headers=NO_STORE)
+        answer.set_cookie(
+            SESSION_COOKIE,
+            session_value(token),
+            path=base + "/",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
+        return answer
 
     @app.get("/page/rows/{index}", include_in_schema=False, dependencies=from_page)
     def fragment(index: int, profile: str = profiles) -> HTMLResponse:
@@ -423,13 +494,14 @@ def _docs(app: FastAPI) -> None:
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
+    def docs(request: Request) -> HTMLResponse:
+        base = request.scope.get("root_path", "")
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
+            openapi_url=base + (app.openapi_url or "/openapi.json"),
             title="snippetgen API",
-            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+            swagger_js_url=f"{base}/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{base}/docs/assets/swagger-ui.css",
+            swagger_favicon_url=f"{base}/docs/assets/favicon-32x32.png",
             # No badge fetched from the public validator.
             swagger_ui_parameters={"validatorUrl": None},
         )

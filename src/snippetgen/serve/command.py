@@ -27,14 +27,41 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             f"Each option can also come from the environment: {ENV_PREFIX}HOST, {ENV_PREFIX}PORT, "
-            f"{ENV_PREFIX}WORKERS, {ENV_PREFIX}SANDBOX. When {ENV_PREFIX}TOKEN is set, every /v1/ "
-            "route requires 'Authorization: Bearer <token>'. Panels carry the real API key in "
-            "their copied code: run the service behind the dashboard's own authentication."
+            f"{ENV_PREFIX}WORKERS, {ENV_PREFIX}SANDBOX, {ENV_PREFIX}ROOT_PATH, "
+            f"{ENV_PREFIX}ALLOWED_HOSTS (comma-separated), {ENV_PREFIX}NO_TOKEN_ON_PURPOSE. When "
+            f"{ENV_PREFIX}TOKEN is set, every /v1/ route requires 'Authorization: Bearer <token>' "
+            "and the page asks for the token once (a cookie keeps it). Panels carry the real API "
+            "key in their copied code: run the service behind the dashboard's own authentication."
         ),
     )
     parser.add_argument("--host", help="address to bind (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, help="port (default: 8000; 0 picks a free one)")
     parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: 1)")
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help=(
+            "also answer requests whose Host header names NAME (repeatable; '*.example.com' for "
+            "a domain). Always answered: the bound host, 127.0.0.1, localhost and [::1]; any "
+            "other Host gets 400, so a hostile page cannot reach the service by DNS rebinding"
+        ),
+    )
+    parser.add_argument(
+        "--root-path",
+        metavar="PATH",
+        help="the path prefix a proxy serves the service under, like /snippets (default: none)",
+    )
+    parser.add_argument(
+        "--no-token-on-purpose",
+        action="store_const",
+        const=True,
+        help=(
+            f"allow a --host beyond loopback without {ENV_PREFIX}TOKEN, because something else "
+            "(the dashboard's proxy, a firewall) guards the service; without this flag, that is refused"
+        ),
+    )
     parser.add_argument(
         "--sandbox",
         action="store_const",
@@ -96,10 +123,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         settings = ServiceSettings.load(
-            os.environ, host=args.host, port=args.port, workers=args.workers, sandbox=args.sandbox
+            os.environ,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            sandbox=args.sandbox,
+            allowed_hosts=args.allowed_hosts,
+            root_path=args.root_path,
+            no_token_on_purpose=args.no_token_on_purpose,
         )
         if settings.sandbox and settings.workers > 1:
             raise SettingsError("--sandbox runs in one process: it cannot be combined with --workers")
+        settings.check_exposure()
     except SettingsError as exc:
         print(f"snippetgen serve: {exc}", file=sys.stderr)
         return 2
@@ -124,6 +159,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"snippetgen serve: cannot listen on {where}: {exc.strerror}", file=sys.stderr)
         return 1
 
+    if settings.workers > 1:
+        # Worker processes build their app from the environment: hand them the flags too.
+        os.environ.update(
+            {
+                f"{ENV_PREFIX}HOST": settings.host,
+                f"{ENV_PREFIX}ALLOWED_HOSTS": ",".join(settings.allowed_hosts),
+                f"{ENV_PREFIX}ROOT_PATH": settings.root_path,
+            }
+        )
     app = "snippetgen.serve.app:app_from_environment" if settings.workers > 1 else create_app(settings)
     config = uvicorn.Config(
         app,
@@ -135,10 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_log=False,
         lifespan="on",
         server_header=False,
+        root_path=settings.root_path,
     )
     warning = ""
     if not settings.loopback and settings.token is None:
-        warning = f"reachable beyond this machine with no {ENV_PREFIX}TOKEN set "
+        warning = f"reachable beyond this machine with no {ENV_PREFIX}TOKEN set, on purpose "
     mode = "with the sandbox " if settings.sandbox else ""
     print(f"snippetgen serve: listening on {_url(sock)} {mode}{warning}(Ctrl-C stops it)", flush=True)
     try:

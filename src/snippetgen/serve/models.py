@@ -138,7 +138,7 @@ BoundedDeployment = Annotated[Deployment, BeforeValidator(_service_limits)]
 class PanelRequest(BaseModel):
     """`POST /v1/panel`: one deployment, rendered as `render_panel(...)`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     deployment: BoundedDeployment
     profile: str = Field("documented", max_length=MAX_PROFILE_LENGTH, description="Client profile.")

@@ -135,7 +135,8 @@ def panel_fragment(index: int, deployment: Deployment, profile: str, live: bool)
     return template.render(_panel_context(index, deployment, panel, live))
 
 
-def page(rows: Rows, profile: str) -> str:
+def page(rows: Rows, profile: str, *, base: str = "") -> str:
+    """The whole page; `base` is the path the app is served under ("" at the root)."""
     deployments = rows.all()
     items = [
         {
@@ -151,7 +152,13 @@ def page(rows: Rows, profile: str) -> str:
         live=rows.live,
         profile=profile,
         profiles=list(rule_table().profiles.items()),
+        base=base,
     )
+
+
+def sign_in(*, base: str = "", message: str = "") -> str:
+    """The one-field form that signs the page in when the service has a token."""
+    return _environment().get_template("sign_in.html.jinja").render(base=base, message=message)
 
 
 def snippet_of(panel: Panel, tab: str, language: str) -> Snippet | None:

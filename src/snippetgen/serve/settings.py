@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 ENV_PREFIX = "SNIPPETGEN_SERVICE_"
+# What a Host header names: a host name (or a *.domain pattern), an IPv4 or a bracketed IPv6 address.
+_HOST = re.compile(r"(\*\.)?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?|\[[0-9a-f:.]+\]")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+FLAGS = {"allowed_hosts": "--allowed-host"}
 MAX_BODY_BYTES = 1024 * 1024
 # Requests in flight get this long to finish once a stop is asked for; the
 # process then exits within the 5 s the service promises.
@@ -26,7 +31,7 @@ class ServiceSettings(BaseModel):
     (`SNIPPETGEN_SERVICE_PORT=9000`); a flag wins.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     host: str = Field("127.0.0.1", description="Address to bind; loopback unless told otherwise.")
     port: int = Field(8000, ge=0, le=65535, description="0 picks a free port.")
@@ -36,6 +41,39 @@ class ServiceSettings(BaseModel):
         None, description="When set, every /v1/ route requires 'Authorization: Bearer <token>'."
     )
     max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1)
+    root_path: str = Field("", description="The path prefix a proxy serves the app under, like /snippets.")
+    allowed_hosts: tuple[str, ...] = Field(
+        (), description="Host names answered besides the bound host and loopback ('*.example.com' too)."
+    )
+    no_token_on_purpose: bool = Field(
+        False, description="Allow a non-loopback address without a token (something else guards it)."
+    )
+
+    @field_validator("root_path")
+    @classmethod
+    def _root_path(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and (not value.startswith("/") or any(ch.isspace() or ch in "?#" for ch in value)):
+            raise ValueError("must be a path like /snippets")
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _allowed_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        hosts = []
+        for host in value:
+            host = host.strip().lower()
+            if not _HOST.fullmatch(host):
+                raise ValueError("each must be a host name or address, like dash.example.com")
+            hosts.append(host)
+        return tuple(hosts)
 
     @field_validator("host")
     @classmethod
@@ -73,9 +111,30 @@ class ServiceSettings(BaseModel):
             problems = []
             for error in exc.errors(include_input=False):
                 field = str(error["loc"][0]) if error["loc"] else "settings"
-                source = f"--{field}" if field in flags else ENV_PREFIX + field.upper()
+                if flags.get(field) is not None:
+                    source = FLAGS.get(field, "--" + field.replace("_", "-"))
+                else:
+                    source = ENV_PREFIX + field.upper()
                 problems.append(f"{source}: {error['msg'].removeprefix('Value error, ')}")
             raise SettingsError("; ".join(problems)) from None
+
+    def check_exposure(self) -> None:
+        """Refuse an address beyond loopback with nothing guarding the keys, unless told it is on purpose."""
+        if not self.loopback and self.token is None and not self.no_token_on_purpose:
+            raise SettingsError(
+                f"--host {self.host} is reachable beyond this machine and panels carry API keys: "
+                f"set {ENV_PREFIX}TOKEN, or pass --no-token-on-purpose if something else guards it"
+            )
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host header values answered: the bound host, loopback names, and allowed_hosts."""
+        bound = self.host.lower()
+        if ":" in bound:
+            bound = f"[{bound}]"
+        wildcard = bound in ("0.0.0.0", "[::]")  # every interface: no one name to trust
+        names = [*([] if wildcard else [bound]), *LOOPBACK_HOSTS, *self.allowed_hosts]
+        return list(dict.fromkeys(names))
 
     @property
     def loopback(self) -> bool:

@@ -9,6 +9,8 @@
   // Requests with this header cannot come from another site's form or image tag.
   const PAGE_HEADER = { "X-Snippetgen-Page": "1" };
   const profile = document.body.dataset.profile || "documented";
+  // The path the service is served under ("" at the root of its host).
+  const base = document.body.dataset.base || "";
   const announcer = document.getElementById("announce");
 
   function announce(text) {
@@ -37,7 +39,7 @@
   }
 
   function rowPath(row, rest = "") {
-    return `/page/rows/${encodeURIComponent(row)}${rest}`;
+    return `${base}/page/rows/${encodeURIComponent(row)}${rest}`;
   }
 
   // ------------------------------------------------------------ tabs
@@ -156,6 +158,7 @@
     const response = await fetch(rowPath(details.dataset.row, `?profile=${encodeURIComponent(profile)}`), {
       headers: PAGE_HEADER,
       cache: "no-store",
+      credentials: "same-origin",
     });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     holder.innerHTML = await response.text();
