@@ -78,6 +78,18 @@ def width(text: str) -> int:
     return _wide_width(text)
 
 
+@cache
+def _emoji_units() -> frozenset[str]:
+    """Every non-ASCII code unit the emoji regex names: a text with none of them holds no emoji."""
+    hex_unit = r"\\u([0-9A-Fa-f]{4})|\\x([0-9A-Fa-f]{2})"
+    units: set[str] = set()
+    for match in re.finditer(rf"(?:{hex_unit})(?:-(?:{hex_unit}))?", tables.EMOJI):
+        first = int(match[1] or match[2], 16)
+        last = int(match[3] or match[4], 16) if match[3] or match[4] else first
+        units.update(chr(code) for code in range(first, last + 1) if code > 0x7F)
+    return frozenset(units)
+
+
 @lru_cache(maxsize=4096)
 def _wide_width(text: str) -> int:
     emoji, narrow = _regexes()
@@ -88,12 +100,18 @@ def _wide_width(text: str) -> int:
         total += 1 if narrow.fullmatch(match.group()) else 2
         return ""
 
-    rest = emoji.sub(count, _utf16(text))
-    for code in _code_points(rest):
-        if code <= 31 or 127 <= code <= 159 or _in(tables.ZERO_WIDTH_MARKS, code):
-            continue
-        total += 2 if _in(tables.FULLWIDTH, code) or _in(tables.WIDE, code) else 1
-    return total
+    astral = max(text) > "\uffff"
+    rest = _utf16(text) if astral else text
+    if not _emoji_units().isdisjoint(rest):
+        rest = emoji.sub(count, rest)
+    return total + sum(map(_char_width, _code_points(rest) if astral else map(ord, rest)))
+
+
+@lru_cache(maxsize=8192)
+def _char_width(code: int) -> int:
+    if code <= 31 or 127 <= code <= 159 or _in(tables.ZERO_WIDTH_MARKS, code):
+        return 0
+    return 2 if _in(tables.FULLWIDTH, code) or _in(tables.WIDE, code) else 1
 
 
 # ---------------------------------------------------------------- literals
