@@ -17,6 +17,9 @@ import numpy as np
 import schemathesis
 from schemathesis import GenerationMode
 
+from pydantic import ValidationError
+
+from snippetgen import Deployment
 from snippetgen.serve.models import MAX_SPACE_DEPTH, MAX_SPACE_ELEMENTS
 
 
@@ -108,10 +111,24 @@ def follows_the_stated_rules(body: Any) -> bool:
         for inner in _spaces(space):
             if inner.get("type") == "Box" and not _box_is_writable(inner):
                 return False
+    if _over_a_budget(deployment):
+        return False
     agents = deployment.get("agents")
     if deployment.get("env_type") == "pettingzoo" and agents:
         return all(set(space) == set(agents) for space in spaces if isinstance(space, dict))
     return True
+
+
+def _over_a_budget(deployment: dict) -> bool:
+    """Whether the library refuses the deployment for one of its stated budgets (the
+    arrays, listed values, Dict keys and agent ids a space makes every snippet print)."""
+    try:
+        Deployment.model_validate(deployment)
+    except ValidationError as error:
+        return any("are allowed" in item["msg"] for item in error.errors())
+    except (TypeError, ValueError):
+        return False
+    return False
 
 
 @schemathesis.hook

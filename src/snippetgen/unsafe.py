@@ -30,7 +30,10 @@ _RANGES = (
 UNSAFE = frozenset(chr(c) for first, last, _ in _RANGES for c in range(first, last + 1))
 """Every code point a pasted value must never carry raw (all in the BMP)."""
 
-PATTERN = re.compile("[" + "".join(f"\\u{first:04x}-\\u{last:04x}" for first, last, _ in _RANGES) + "]")
+CLASS = "".join(f"\\u{first:04x}-\\u{last:04x}" for first, last, _ in _RANGES)
+"""The inside of a regex class of UNSAFE, in the `\\uXXXX` form Python and ECMA-262 share."""
+
+PATTERN = re.compile(f"[{CLASS}]")
 """Matches one code point of UNSAFE."""
 
 

@@ -16,8 +16,10 @@ from typing import Any, Literal, get_args
 from pydantic import Field, create_model
 
 from .. import rule_table
-from ..deployment import _GYM_ID, _MODULE, _TOKEN
+from ..deployment import _GYM_ID, _MODULE, _TOKEN, MAX_KEY_LENGTH
 from ..rules import EnvType
+from ..spaces import MAX_AGENT_ID_LENGTH, MAX_ARRAYS, MAX_LISTED_ELEMENTS, MAX_NAME_BYTES
+from ..unsafe import CLASS as UNSAFE
 from .guard import BAD_HOST, NOT_AUTHENTICATED
 from .models import INT64_MAX, INT64_MIN, MAX_AGENTS, MAX_SPACE_DEPTH, MAX_SPACE_ELEMENTS, PanelRequest
 
@@ -42,7 +44,9 @@ def _char_class(codes: list[int]) -> str:
 
 
 SPACES = _char_class([code for code in range(0x10000) if chr(code).isspace()])
-NOT_BLANK = f"^[^\\x00]*[^{SPACES}\\x00][^\\x00]*$"
+# No code point of unsafe.py (NUL among them) anywhere: the Deployment refuses them.
+NOT_BLANK = f"^[^{UNSAFE}]*[^{SPACES}{UNSAFE}][^{UNSAFE}]*$"
+PASTE_SAFE = f"^[^{UNSAFE}]*$"
 GYM_ID = f"^{_GYM_ID.pattern}$"
 MODULE = f"^{_MODULE.pattern}$"
 # http(s), a host, an optional port and path; no user info, query or fragment. A host
@@ -56,15 +60,17 @@ HOST_CHARS = _char_class(
 _HEX = "[0-9A-Fa-f]{1,4}"
 IPV6 = rf"\[(?:(?:{_HEX}:){{7}}{_HEX}|::(?:{_HEX}(?::{_HEX}){{0,6}})?)\]"
 ENDPOINT = (
-    rf"^[hH][tT][tT][pP][sS]?://(?:[^{SPACES}{HOST_CHARS}/?#@:\[\]\\]+|{IPV6})"
-    rf"(:[0-9]*)?(/[^{SPACES}?#]*)?$"
+    rf"^[hH][tT][tT][pP][sS]?://(?:[^{SPACES}{HOST_CHARS}{UNSAFE}/?#@:\[\]\\]+|{IPV6})"
+    rf"(:[0-9]*)?(/[^{SPACES}{UNSAFE}?#]*)?$"
 )
 SEPARATORS = "[^0-9A-Za-z]*"
 BEYOND_SCHEMA = (
     "Rules that relate one value to another, which JSON Schema cannot state: each space's "
     f"example value holds at most {MAX_SPACE_ELEMENTS} elements (a Box the product of its "
     "shape, Discrete n, MultiDiscrete the length of nvec, MultiBinary n or the product of "
-    f"its shape, Dict and Tuple the sum of theirs), nested at most {MAX_SPACE_DEPTH} deep; "
+    f"its shape, Dict and Tuple the sum of theirs), nested at most {MAX_SPACE_DEPTH} deep, "
+    f"with at most {MAX_LISTED_ELEMENTS} values its bounds leave different, {MAX_ARRAYS} arrays "
+    f"and {MAX_NAME_BYTES} bytes of Dict keys and agent ids written as JSON; "
     "a Box's low and high are each a number or nested lists in the shape of its shape, "
     "low never exceeds high, and its example value (0, clipped into the bounds) fits its "
     "dtype; a pettingzoo deployment with agents has spaces keyed by exactly those agent ids."
@@ -206,9 +212,14 @@ def _rules(schemas: dict[str, Any]) -> None:
         if option.get("type") == "string":
             # The Deployment's own rule: a Bearer token's characters.
             option["pattern"] = f"^{_TOKEN.pattern}$"
+            option["maxLength"] = MAX_KEY_LENGTH
     for field in ("name", "algorithm"):
         props[field]["pattern"] = NOT_BLANK
     _nullable_string(props["endpoint"])["pattern"] = ENDPOINT
+    agent_id = _nullable_array(props["agents"])["items"]
+    agent_id.update(pattern=PASTE_SAFE, maxLength=MAX_AGENT_ID_LENGTH)
+    for schema in schemas.values():
+        _paste_safe_keys(schema)
     for schema in schemas.values():
         _int64(schema)
     profiles = list(rule_table().profiles)
@@ -233,6 +244,18 @@ def _nullable_string(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _nullable_array(schema: dict[str, Any]) -> dict[str, Any]:
     return next(option for option in schema["anyOf"] if option.get("type") == "array")
+
+
+def _paste_safe_keys(schema: Any) -> None:
+    """Mapping keys (Dict spaces, agent id → space) are printed too: paste-safe, like every value."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "object" and "additionalProperties" in schema and "properties" not in schema:
+            schema["propertyNames"] = {"pattern": PASTE_SAFE}
+        for value in schema.values():
+            _paste_safe_keys(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _paste_safe_keys(item)
 
 
 def _int64(schema: Any) -> None:

@@ -16,13 +16,12 @@ from pydantic_core import PydanticCustomError
 
 from .. import Deployment, KeyDisplay, Panel, rule_table
 from ..rules import Language, TabId
-from ..spaces import MAX_ELEMENTS
+from ..spaces import MAX_AGENTS, MAX_ELEMENTS
 
 # Example observations, masks and per-agent values are built as arrays and
 # written into the snippets: a space of a billion elements would exhaust memory
 # (and make a snippet nobody can paste), so the service refuses it up front.
 MAX_SPACE_ELEMENTS = MAX_ELEMENTS  # the library's own budget, refused here from the raw JSON
-MAX_AGENTS = 256
 MAX_SPACE_DEPTH = 16
 MAX_PROFILE_LENGTH = 100
 LIMIT_ERROR = "service_limit"
