@@ -473,6 +473,17 @@ def _python_fill(edit):
     return transform
 
 
+def _js_assign_fill(edit):
+    def transform(data):
+        fills = [fill for fill in data.get("fills") or [] if fill[1] == "js" and "assign" in fill[2]]
+        if not fills:
+            return None
+        edit(fills[0])
+        return data
+
+    return transform
+
+
 def _set(index, value):
     def edit(fill):
         fill[index] = value
@@ -537,6 +548,10 @@ CORRUPT = {
     "unknown_filter": _rewrite(_first_fill(_set(1, "eval"))),
     "unknown_option": _rewrite(_first_fill(_set(2, {"indent": 2, "unsafe": 1}))),
     "option_not_a_number": _rewrite(_first_fill(_set(2, {"width": "80"}))),
+    # `assign` is printed as code: only a declaration or a property path is accepted.
+    "assign_runs_code": _rewrite(
+        _js_assign_fill(_set(2, {"assign": "require('child_process').execSync('id'); const X"}))
+    ),
     "constant_not_a_name": _rewrite(_python_fill(_set(3, "X = 1; import os; Y"))),
     "python_fill_without_constant": _rewrite(_python_fill(_set(3, None))),
     "symlink": _symlink,

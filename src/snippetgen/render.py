@@ -508,6 +508,19 @@ _FILTER_OPTIONS = {
 }
 
 
+# What a text option may hold: `assign` is printed as code, so only a declaration or a
+# property path; `key` goes through the filter's own quoting.
+_ASSIGN = re.compile(rf"(?:(?:const|let) )?{_NAME}(?:\.{_NAME})*")
+
+
+def _is_option(name: str, value: object) -> bool:
+    if value is None or type(value) is int:
+        return True
+    if type(value) is not str:
+        return False
+    return name == "key" or (name == "assign" and _ASSIGN.fullmatch(value) is not None)
+
+
 def _entry(raw: bytes, language: Language, slots: dict[str, bool]) -> Skeleton | _Reads | _NeedsValuesEntry:
     """A stored entry, checked to be exactly what `Renderer.skeleton` writes; ValueError otherwise."""
     data = json.loads(raw)
@@ -545,7 +558,7 @@ def _entry(raw: bytes, language: Language, slots: dict[str, bool]) -> Skeleton |
             raise ValueError("a fill's filter")
         if type(options) is not dict or not set(options) <= _FILTER_OPTIONS[filter_name]:
             raise ValueError("a fill's options")
-        if not all(value is None or type(value) is int for value in options.values()):
+        if not all(_is_option(name, value) for name, value in options.items()):
             raise ValueError("a fill's options")
         if language == "python":
             named = type(constant) is str and re.fullmatch(_NAME, constant)
