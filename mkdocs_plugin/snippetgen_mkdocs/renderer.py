@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from snippetgen import ClassificationError, Deployment, RuleTableError, SnippetError, Tab, render_panel
 from snippetgen.examples import example
-from snippetgen.rules import LEXERS
+from snippetgen.rules import LANGUAGE_TITLES, LEXERS
 
 from .options import LanguageIds, ProfileId, SiteOptions, SituationId, Style, TabIds
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 ENV_FIELDS = ("env_id", "observation_space", "action_space", "agents", "action_mask", "env_defined_actions")
 _SECRET_KEYS = {"api_key", "endpoint", "key", "token"}
 # Inner tab labels (or sub-headings) when a tab holds several languages.
-_LANGUAGE_LABELS = {"python": "Python", "shell": "Shell", "curl": "curl", "javascript": "JavaScript"}
 
 
 class BlockError(Exception):
@@ -95,7 +94,7 @@ class Rendered:
 
 
 def language_label(language: str) -> str:
-    return _LANGUAGE_LABELS.get(language, language)
+    return LANGUAGE_TITLES.get(language, language)
 
 
 def _snippet(s: Snippet) -> SnippetView:

@@ -17,6 +17,13 @@ TabId = Literal["chat_playground", "arena_client", "arena_cli", "manual_http"]
 Language = Literal["python", "shell", "curl", "javascript"]
 # The Pygments lexer of each snippet language, for the terminal preview and the page.
 LEXERS: dict[str, str] = {"python": "python", "shell": "bash", "curl": "bash", "javascript": "javascript"}
+# How the reference page and the docs label each language.
+LANGUAGE_TITLES: dict[str, str] = {
+    "python": "Python",
+    "shell": "Shell",
+    "curl": "curl",
+    "javascript": "JavaScript",
+}
 EnvType = Literal["gym", "pettingzoo", "llm", "supervised"]
 
 SITUATIONS: tuple[Situation, ...] = get_args(Situation)

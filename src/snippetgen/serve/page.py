@@ -14,7 +14,7 @@ import jinja2
 
 from .. import Deployment, Panel, Snippet, rule_table
 from ..examples import example, examples
-from ..rules import LEXERS
+from ..rules import LANGUAGE_TITLES, LEXERS
 from .rendering import panel as render_panel
 
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 PAGE_DIR = Path(__file__).parent / "page"
 STATIC_DIR = Path(__file__).parent / "static"
-LANGUAGE_TITLES = {"python": "Python", "shell": "Shell", "curl": "curl", "javascript": "JavaScript"}
 PAGE_TITLES = {"classic_rl": "Classic RL", "advanced_training": "Advanced Training"}
 _HIGHLIGHT_CLASS = "highlight"
 
