@@ -13,15 +13,18 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
-from . import prettier
 from .lazy import LazyModule, loaded
 from .unsafe import PATTERN as _UNSAFE
 from .wire import ShellArray, built, shell_arrays, uniform
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from . import prettier
 else:
     np = LazyModule("numpy")
+    # Loaded by the first JavaScript value: `import snippetgen` stays light.
+    prettier = LazyModule("snippetgen.prettier")
 
 
 class Code(str):
