@@ -40,11 +40,12 @@ SET_LANGUAGES: tuple[Language, ...] = ("python", "curl", "javascript")
 _fresh_ids = itertools.count()
 
 IMPORT = """
-import sys, time
+import time
 start = time.perf_counter()
 import snippetgen
 ms = (time.perf_counter() - start) * 1000
-print(ms, *[m for m in ("black", "numpy", "pygments") if m in sys.modules])
+from snippetgen.lazy import loaded
+print(ms, *[m for m in ("black", "numpy", "pygments") if loaded(m)])
 """
 FLOOR = """
 import time
