@@ -457,29 +457,14 @@ def against_httpsnippet(samples: int) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m snippetgen bench",
-        description=(
-            "Time panel rendering (naive vs. default path, new values and repeats), import and "
-            "first panel in fresh processes, and the MkDocs plugin's share of a docs build; "
-            "optionally against httpsnippet. Outputs of both paths are checked to be identical."
-        ),
-    )
-    parser.add_argument(
-        "--rounds", type=int, default=5, help="naive renders, fresh processes and docs builds (default: 5)"
-    )
-    parser.add_argument(
-        "--samples", type=int, default=1000, help="renders per p50 on the default path (default: 1000)"
-    )
-    parser.add_argument("--profile", default="documented", help="client profile (default: documented)")
-    parser.add_argument(
-        "--against",
-        choices=["httpsnippet"],
-        help="also time httpsnippet (installed with npm into ~/.cache/snippetgen on first use)",
-    )
-    args = parser.parse_args(argv)
-    if args.rounds < 1 or args.samples < 1:
-        parser.error("--rounds and --samples must be at least 1")
+    """`python -m snippetgen bench ARGS`: the options are declared with the other commands."""
+    from .cli import main as cli
+
+    return cli(["bench", *(sys.argv[1:] if argv is None else argv)])
+
+
+def run(args: argparse.Namespace) -> int:
+    """The bench with the options `python -m snippetgen bench` parsed."""
     try:
         if args.against:
             _httpsnippet()  # fails early, before any timing, when Node is missing

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Sequence
 
 from ..examples import examples
 
@@ -105,21 +104,8 @@ def _start() -> tuple[subprocess.Popen, int]:
     return process, int(url.rstrip("/").rsplit(":", 1)[1])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m snippetgen bench service",
-        description=(
-            "Start the service with one worker and load POST /v1/panel from this process over "
-            "loopback: first the example deployments repeated (memoized renders), then a new "
-            "deployment name on every request. Prints requests per second and latencies."
-        ),
-    )
-    parser.add_argument("--seconds", type=float, default=10.0, help="load time per phase (default: 10)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent connections (default: 8)")
-    args = parser.parse_args(argv)
-    if not 0 < args.seconds <= 300 or not 1 <= args.clients <= 256:
-        parser.error("--seconds must be in (0, 300] and --clients in [1, 256]")
-
+def run(args: argparse.Namespace) -> int:
+    """The load test with the options `python -m snippetgen bench service` parsed."""
     process, port = _start()
     try:
         print(f"{'phase':28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
