@@ -69,3 +69,19 @@ def test_coverage_matrix_lists_every_profile_and_tab():
         assert f"{profile} / manual_http / python" in text
     assert "MISSING" not in text
     assert "every cell covered exactly once" in text
+
+
+def test_every_declared_language_is_used_and_prints_values_through_a_known_filter():
+    from snippetgen import literals
+    from snippetgen.languages import LANGUAGES
+
+    used = {language for tab in rule_table().tabs.values() for language in tab.languages}
+    assert used == set(LANGUAGES)
+    for declared in LANGUAGES.values():
+        assert declared.literal in literals.FILTERS, declared.id
+        assert "{filename}" in declared.run, declared.id
+
+
+def test_a_tab_knows_its_kind():
+    kinds = {tab_id: tab.kind for tab_id, tab in rule_table().tabs.items()}
+    assert kinds == {"chat_playground": "chat", "arena_client": "code", "arena_cli": "code", "manual_http": "code"}

@@ -12,9 +12,10 @@ from pydantic import ValidationError
 
 from . import examples
 from .deployment import Deployment
+from .languages import LANGUAGES
 from .panel import Panel, render_panel
 from .render import SnippetError, render_snippet
-from .rules import LEXERS, SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
+from .rules import SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
 
 COMMANDS = {
     "rules": "print the rule table's coverage matrix",
@@ -169,7 +170,7 @@ def _highlighter(color: str):
     from pygments.lexers import get_lexer_by_name
 
     formatter = TerminalFormatter()
-    return lambda code, language: highlight(code, get_lexer_by_name(LEXERS[language]), formatter)
+    return lambda code, language: highlight(code, get_lexer_by_name(LANGUAGES[language].lexer), formatter)
 
 
 def _print_panel(panel: Panel, deployment: Deployment, args, paint) -> None:
@@ -189,7 +190,7 @@ def _print_panel(panel: Panel, deployment: Deployment, args, paint) -> None:
         if args.tab and tab.id != args.tab:
             continue
         default = " (default tab)" if tab.id == panel.default_tab else ""
-        if tab.chat is not None:
+        if tab.kind == "chat" and tab.chat is not None:
             print(f"## {tab.title}{default}")
             print(f"POST {tab.chat.generate_url}")
             print(f"conversation lines start with {tab.chat.user_prefix!r} / {tab.chat.assistant_prefix!r}")

@@ -58,6 +58,7 @@ class ChatPlayground(_Model):
 class Tab(_Model):
     id: TabId
     title: str
+    kind: Literal["code", "chat"] = Field(description="code: snippets; chat: the playground's settings.")
     snippets: list[Snippet] = []
     chat: ChatPlayground | None = None
 
@@ -173,16 +174,16 @@ def _panel(request: Request, table: RuleTable, black_cache: bool) -> Panel:
     for tab_id, rule in table.tabs.items():
         if not rule.applies_to(situation):
             continue
-        if not rule.languages:
+        if rule.kind == "chat":
             chat = None if reason else _chat(deployment, key_display, placeholders)
-            tabs.append(Tab(id=tab_id, title=rule.title, chat=chat))
+            tabs.append(Tab(id=tab_id, title=rule.title, kind="chat", chat=chat))
             continue
         snippets = []
         if not reason:
             snippets = [
                 request.snippet(tab_id, language, black_cache=black_cache) for language in rule.languages
             ]
-        tabs.append(Tab(id=tab_id, title=rule.title, snippets=snippets))
+        tabs.append(Tab(id=tab_id, title=rule.title, kind="code", snippets=snippets))
     return Panel(
         **base,
         expanded=True,

@@ -36,8 +36,9 @@ from . import literals, npy, wire
 from .assignment import assignment
 from .caches import DiskStore, Memo, cache_dir, digest
 from .deployment import Deployment
+from .languages import Language, LanguageId
 from .lazy import LazyModule
-from .rules import TEMPLATE_DIR, Language, LanguageRule, RuleTable, Situation, TabId, rule_table
+from .rules import TEMPLATE_DIR, RuleTable, Situation, TabId, TabRule, rule_table
 from .spaces import example, mask_example
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class Snippet(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True, hide_input_in_errors=True)
 
     tab: TabId
-    language: Language
+    language: LanguageId
     profile: str
     situation: Situation
     code: str = Field(description="The code shown on screen; never holds the real key.")
@@ -382,7 +383,7 @@ class Skeleton:
 def build_skeleton(
     env: jinja2.Environment,
     template: str,
-    language: Language,
+    language: LanguageId,
     data: dict,
     slots: dict[str, bool],
     known: dict[str, Any] | None = None,
@@ -458,7 +459,7 @@ class Renderer:
         sources = sorted(package.glob("*.py")) + sorted(p for p in TEMPLATE_DIR.rglob("*") if p.is_file())
         self.disk = DiskStore(cache_dir(), sources)
 
-    def skeleton(self, template: str, language: Language, request: Request) -> Skeleton | None:
+    def skeleton(self, template: str, language: LanguageId, request: Request) -> Skeleton | None:
         # The template and language are the rule table's names; the shape, a digest.
         key = (template, language, request.shape())
         found = self.skeletons.get(key, _MISS)
@@ -481,7 +482,7 @@ class Renderer:
         return found
 
     def _keyed_on_value(
-        self, key: tuple, slot: str, template: str, language: Language, request: Request
+        self, key: tuple, slot: str, template: str, language: LanguageId, request: Request
     ) -> Skeleton | None:
         # Kept in memory only: the value (a prompt, say) stays off the disk.
         value = request.values(reveal_key=False)[slot]
@@ -521,7 +522,7 @@ def _is_option(name: str, value: object) -> bool:
     return name == "key" or (name == "assign" and _ASSIGN.fullmatch(value) is not None)
 
 
-def _entry(raw: bytes, language: Language, slots: dict[str, bool]) -> Skeleton | _Reads | _NeedsValuesEntry:
+def _entry(raw: bytes, language: LanguageId, slots: dict[str, bool]) -> Skeleton | _Reads | _NeedsValuesEntry:
     """A stored entry, checked to be exactly what `Renderer.skeleton` writes; ValueError otherwise."""
     data = json.loads(raw)
     if type(data) is not dict:
@@ -683,7 +684,7 @@ class Request:
             prompt=self.prompt,
         )
 
-    def snippet(self, tab: TabId, language: Language | None = None, *, black_cache: bool = True) -> Snippet:
+    def snippet(self, tab: TabId, language: LanguageId | None = None, *, black_cache: bool = True) -> Snippet:
         """The snippet of one tab (in one language); see render_snippet."""
         state = renderer()
         # Stored only once rendered, so the tab and language are then the rule table's names.
@@ -695,12 +696,12 @@ class Request:
         table = state.table
         check_profile(self.profile)
         tab_rule = table.tabs.get(tab)
-        if tab_rule is None or not tab_rule.languages:
-            code_tabs = [t for t, rule in table.tabs.items() if rule.languages]
+        if tab_rule is None or tab_rule.kind != "code":
+            code_tabs = [t for t, rule in table.tabs.items() if rule.kind == "code"]
             raise SnippetError(f"tab {tab!r} holds no code; choose one of: {', '.join(code_tabs)}")
-        chosen: Language = next(iter(tab_rule.languages)) if language is None else language
-        lang_rule = tab_rule.languages.get(chosen)
-        if lang_rule is None:
+        chosen = tab_rule.languages[0] if language is None else language
+        declared = tab_rule.language(chosen)
+        if declared is None:
             raise SnippetError(
                 f"the {tab_rule.title} tab has no {chosen!r} snippet; "
                 f"choose one of: {', '.join(tab_rule.languages)}"
@@ -708,14 +709,15 @@ class Request:
         reason = missing_values(self.deployment, self.key_display)
         if reason:
             raise SnippetError(reason)
-        snippet = self._render(state, tab, chosen, lang_rule, black_cache)
+        snippet = self._render(state, tab, tab_rule, declared, black_cache)
         if black_cache:
             state.snippets.put(key, snippet)
         return snippet
 
     def _render(
-        self, state: Renderer, tab: TabId, language: Language, lang_rule: LanguageRule, black_cache: bool
+        self, state: Renderer, tab: TabId, tab_rule: TabRule, declared: Language, black_cache: bool
     ) -> Snippet:
+        language = declared.id
         situation = self.deployment.situation
         template = state.table.template(self.profile, situation, tab, language)
         masked = self.key_display == "masked"
@@ -735,9 +737,9 @@ class Request:
                 copy_code = format_python_naive(copy_code) if masked else code
                 packages = _imported_packages(code)
 
-        requires = [*lang_rule.requires, *packages]
+        requires = [*tab_rule.requires, *packages]
         env_package = state.table.situations[situation].env_package
-        if lang_rule.with_env_package and self.deployment.env_id and env_package:
+        if tab_rule.with_env_package and self.deployment.env_id and env_package:
             requires.append(env_package)
         requires = list(dict.fromkeys(requires))
         return Snippet(
@@ -747,9 +749,9 @@ class Request:
             situation=situation,
             code=code,
             copy_code=copy_code,
-            filename=lang_rule.filename,
-            install=("pip install " + " ".join(requires)) if requires else lang_rule.install,
-            run=lang_rule.run,
+            filename=declared.filename(tab),
+            install=("pip install " + " ".join(requires)) if requires else declared.install,
+            run=declared.run_line(tab),
         )
 
 
@@ -780,7 +782,7 @@ def render_snippet(
     deployment: Deployment,
     tab: TabId,
     *,
-    language: Language | None = None,
+    language: LanguageId | None = None,
     profile: str = "documented",
     key_display: KeyDisplay = "masked",
     placeholders: Placeholders | None = None,

@@ -9,21 +9,13 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .languages import LANGUAGES, Language, LanguageId
+
 if TYPE_CHECKING:
     import jinja2
 
 Situation = Literal["gym", "recurrent_ppo", "pettingzoo", "llm", "supervised", "latent_ppo"]
 TabId = Literal["chat_playground", "arena_client", "arena_cli", "manual_http"]
-Language = Literal["python", "shell", "curl", "javascript"]
-# The Pygments lexer of each snippet language, for the terminal preview and the page.
-LEXERS: dict[str, str] = {"python": "python", "shell": "bash", "curl": "bash", "javascript": "javascript"}
-# How the reference page and the docs label each language.
-LANGUAGE_TITLES: dict[str, str] = {
-    "python": "Python",
-    "shell": "Shell",
-    "curl": "curl",
-    "javascript": "JavaScript",
-}
 EnvType = Literal["gym", "pettingzoo", "llm", "supervised"]
 
 SITUATIONS: tuple[Situation, ...] = get_args(Situation)
@@ -55,29 +47,32 @@ class SituationRule(_Row):
     env_package: str | None = None
 
 
-class LanguageRule(_Row):
-    filename: str
-    run: str
-    # Python snippets also require the packages of what they import ([packages]).
-    requires: tuple[str, ...] = ()
-    install: str | None = None
-    with_env_package: bool = False
-
-
 class TabRule(_Row):
     title: str
-    languages: dict[Language, LanguageRule] = {}
+    languages: tuple[LanguageId, ...] = ()
+    """The tab's snippet languages (languages.py), in tab order; none for a settings tab."""
     situations: tuple[Situation, ...] | None = None
+    # pip packages every snippet of the tab needs; Python snippets add what they import.
+    requires: tuple[str, ...] = ()
+    # Whether the situation's env package (gymnasium, ...) is required when the deployment has an env id.
+    with_env_package: bool = False
+
+    @property
+    def kind(self) -> Literal["code", "chat"]:
+        return "code" if self.languages else "chat"
 
     def applies_to(self, situation: Situation) -> bool:
         return self.situations is None or situation in self.situations
+
+    def language(self, language_id: str) -> Language | None:
+        return LANGUAGES[language_id] if language_id in self.languages else None
 
 
 class ProfileRule(_Row):
     title: str
 
 
-Cells = dict[str, dict[TabId, dict[Language, dict[Situation, str]]]]
+Cells = dict[str, dict[TabId, dict[LanguageId, dict[Situation, str]]]]
 
 
 class RuleTable(_Row):
@@ -87,7 +82,7 @@ class RuleTable(_Row):
     packages: dict[str, str] = {}
     cells: Cells
 
-    def template(self, profile: str, situation: Situation, tab: TabId, language: Language) -> str:
+    def template(self, profile: str, situation: Situation, tab: TabId, language: LanguageId) -> str:
         """The template path for one cell; KeyError when the cell does not exist."""
         return self.cells[profile][tab][language][situation]
 
@@ -185,7 +180,7 @@ def coverage_matrix(table: RuleTable) -> str:
     lines = [header, "-" * len(header)]
     for profile in table.profiles:
         for tab_id, tab in table.tabs.items():
-            if not tab.languages:
+            if tab.kind == "chat":
                 marks = ["chat" if tab.applies_to(s) else "-" for s in SITUATIONS]
                 lines.append(f"{profile + ' / ' + tab_id:44}" + " ".join(f"{m:>{width}}" for m in marks))
                 continue
