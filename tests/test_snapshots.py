@@ -1,9 +1,11 @@
 """Every cell of the rule table: a reviewed snapshot, valid syntax, black-stable Python.
 
-Snapshots live at tests/snapshots/<profile>/<situation>/<tab>.<ext> and show the
-code as it appears on screen for the built-in example deployment of the cell's
-situation. Refresh with `pytest tests/test_snapshots.py --snapshot-update` and
-read the diff as code.
+Snapshots mirror the template tree, one per distinct cell: the code on screen for
+the built-in example deployment of a situation, at
+tests/snapshots/<template folder>/<situation>[.<variant>].<extension>, so a template
+shared by every profile has one snapshot that every profile's render must equal.
+Refresh with `pytest tests/test_snapshots.py --snapshot-update` and read the diff
+as code.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from snippetgen import render_snippet
 from snippetgen.examples import example
 from snippetgen.render import format_python_naive
 from snippetgen.languages import LANGUAGES
-from snippetgen.rules import rule_table
+from snippetgen.rules import DEFAULT_VARIANT, rule_table
 from toolchains import syntax_error
 from snippetgen.unsafe import PATTERN as UNSAFE
 
@@ -27,13 +29,25 @@ SNAPSHOTS = Path(__file__).parent / "snapshots"
 KEY_DISPLAYS = ("masked", "env", "placeholders")
 
 
-def extension(tab: str, language: str) -> str:
-    return "." + LANGUAGES[language].extension
+def snapshot_path(cell) -> Path:
+    """Where a cell's snapshot is, relative to SNAPSHOTS (cell: with its variant)."""
+    profile, situation, tab, language, variant = cell
+    folder = Path(rule_table().template(*cell)).parent
+    mark = "" if variant == DEFAULT_VARIANT else f".{variant}"
+    return folder / f"{situation}{mark}.{LANGUAGES[language].extension}"
+
+
+DISTINCT: dict[Path, list] = {}
+for _cell in sorted(rule_table().all_cells()):
+    DISTINCT.setdefault(snapshot_path(_cell), []).append(_cell)
 
 
 def render(cell, **options):
-    profile, situation, tab, language = cell
-    return render_snippet(example(situation), tab, language=language, profile=profile, **options)
+    profile, situation, tab, language, *variant = cell
+    return render_snippet(
+        example(situation), tab, language=language, profile=profile, variant=variant[0] if variant else DEFAULT_VARIANT,
+        **options,
+    )
 
 
 def check_syntax(code: str, language: str, tmp_path: Path) -> None:
@@ -42,10 +56,13 @@ def check_syntax(code: str, language: str, tmp_path: Path) -> None:
         assert format_python_naive(code) == code, "not black-stable"
 
 
-def test_snapshot(cell, snapshot):
-    profile, situation, tab, language = cell
-    snapshot.snapshot_dir = SNAPSHOTS / profile / situation
-    snapshot.assert_match(render(cell).code, f"{tab}{extension(tab, language)}")
+@pytest.mark.parametrize("path", sorted(DISTINCT), ids=str)
+def test_snapshot(path, snapshot):
+    codes = {cell: render(cell).code for cell in DISTINCT[path]}
+    first = next(iter(codes.values()))
+    assert all(code == first for code in codes.values()), f"the cells sharing {path} render differently"
+    snapshot.snapshot_dir = SNAPSHOTS / path.parent
+    snapshot.assert_match(first, path.name)
 
 
 @pytest.mark.parametrize("key_display", KEY_DISPLAYS)
@@ -94,12 +111,8 @@ def test_docs_mode_uses_placeholders(cell):
 
 
 def test_every_snapshot_belongs_to_a_cell():
-    expected = {
-        SNAPSHOTS / profile / situation / f"{tab}{extension(tab, language)}"
-        for profile, situation, tab, language in rule_table().expected_cells()
-    }
-    on_disk = {p for p in SNAPSHOTS.rglob("*") if p.is_file()}
-    assert on_disk - expected == set(), "snapshots of cells the rule table no longer has"
+    on_disk = {p.relative_to(SNAPSHOTS) for p in SNAPSHOTS.rglob("*") if p.is_file()}
+    assert on_disk - set(DISTINCT) == set(), "snapshots of cells the rule table no longer has"
 
 
 PYTHON_CELLS = [c for c in rule_table().expected_cells() if c[3] == "python"]
@@ -123,7 +136,8 @@ def test_cached_black_equals_black_for_any_value(cell, name, prompt, path_length
 def test_a_raw_value_in_a_template_is_refused():
     from jinja2 import TemplateError
 
-    from snippetgen.render import ENVIRONMENT, Const
+    from snippetgen.render import ENVIRONMENT
+    from snippetgen.skeletons import Const
 
     with pytest.raises(TemplateError, match="without a literal filter") as info:
         ENVIRONMENT.from_string("KEY = {{ key }}").render(key=Const("secret-key-value"))

@@ -406,7 +406,7 @@ def against_httpsnippet(samples: int) -> dict[str, float]:
     script = _httpsnippet()
     deployment = example("gym")
     assert deployment.endpoint is not None and deployment.api_key is not None
-    data = Request(deployment).data()
+    data = Request(deployment).data
     har = {
         "method": "POST",
         "url": f"{deployment.endpoint}/get_action",
