@@ -29,10 +29,11 @@ import black
 import pytest
 from pydantic import SecretStr
 
-from snippetgen import Deployment, Placeholders, caches, render, render_panel, render_snippet
+from snippetgen import Deployment, Placeholders, caches, panel, render, render_panel, render_snippet, skeletons
 from snippetgen.caches import ENTRY_BYTES, DiskStore, Memo, digest, footprint
 from snippetgen.examples import example, examples
-from snippetgen.render import DEFAULT_PROMPT, Request, renderer
+from snippetgen.context import DEFAULT_PROMPT, Request
+from snippetgen.render import renderer
 from snippetgen.rules import rule_table
 
 POISON = "__POISONED__"
@@ -48,6 +49,8 @@ def new_process(monkeypatch, cache: Path | str):
     """The renderer a new process starts with: nothing in memory, skeletons on disk in `cache`."""
     monkeypatch.setenv("SNIPPETGEN_CACHE_DIR", str(cache))
     monkeypatch.setattr(render, "_renderer", None)
+    monkeypatch.setattr(panel, "panels", panel._PanelCache())
+    monkeypatch.setattr(skeletons, "_imports", Memo(skeletons.IMPORTS_CACHE_BYTES))
     monkeypatch.setattr(caches, "_warned", False)
     return renderer()
 
@@ -178,7 +181,7 @@ def test_the_renderer_keys_hold_digests_never_the_request(monkeypatch, tmp_path)
     for d in (deployment, boxed):
         render_panel(d, prompt=prompt)
         render_snippet(d, "manual_http", language="curl", prompt=prompt)
-    for memo in (state.skeletons, state.snippets, state.panels, state.imports):
+    for memo in (state.skeletons.memory, state.snippets, panel.panels.current(), skeletons._imports):
         assert len(memo) > 0
         for key in memo._cache:
             assert len(repr(key)) < 400, key  # digests and the rule table's names only
@@ -187,7 +190,7 @@ def test_the_renderer_keys_hold_digests_never_the_request(monkeypatch, tmp_path)
 
 def test_caches_stay_within_their_byte_budgets(monkeypatch, tmp_path):
     monkeypatch.setattr(render, "SNIPPET_CACHE_BYTES", 64_000)
-    monkeypatch.setattr(render, "PANEL_CACHE_BYTES", 1_000)  # smaller than any panel
+    monkeypatch.setattr(panel, "PANEL_CACHE_BYTES", 1_000)  # smaller than any panel
     state = new_process(monkeypatch, tmp_path / "cache")
     for n in range(40):
         d = example("gym", name=f"budget-{n}", api_key=f"fake-budget-key-{n:010d}")
@@ -197,7 +200,7 @@ def test_caches_stay_within_their_byte_budgets(monkeypatch, tmp_path):
     first = render_panel(DEPLOYMENTS[0])
     again = render_panel(DEPLOYMENTS[0])
     assert again is not first and again == first == render_panel(DEPLOYMENTS[0], black_cache=False)
-    assert len(state.panels) == 0
+    assert len(panel.panels.current()) == 0
 
 
 # ---------------------------------------------------------------- digests
@@ -254,11 +257,11 @@ def test_a_shape_is_everything_but_the_slot_values():
     base = example("gym", name="base", api_key="fake-key-for-shapes-00001", endpoint="https://a.example.com")
     same = base.model_copy(update={"name": "x", "endpoint": "https://b.example.com",
                                    "api_key": SecretStr("fake-key-for-shapes-00002")})
-    assert Request(same).shape() == Request(base).shape()
-    assert Request(base, prompt="p").shape() == Request(base).shape()
-    assert Request(base, placeholders=Placeholders(obs="<O>")).shape() != Request(base).shape()
-    assert Request(base, key_display="env").shape() != Request(base).shape()  # no key slot
-    assert Request(base.model_copy(update={"action_mask": True})).shape() != Request(base).shape()
+    assert Request(same).shape == Request(base).shape
+    assert Request(base, prompt="p").shape == Request(base).shape
+    assert Request(base, placeholders=Placeholders(obs="<O>")).shape != Request(base).shape
+    assert Request(base, key_display="env").shape != Request(base).shape  # no key slot
+    assert Request(base.model_copy(update={"action_mask": True})).shape != Request(base).shape
 
 
 # ---------------------------------------------------------------- private folders

@@ -28,15 +28,10 @@ from snippetgen import Deployment, Placeholders, render_panel, render_snippet
 from snippetgen.assignment import _width_table, assignment
 from snippetgen.caches import DiskStore
 from snippetgen.examples import example, examples
-from snippetgen.render import (
-    DEFAULT_PROMPT,
-    Request,
-    _environment,
-    _exact_json,
-    _Reads,
-    build_skeleton,
-    renderer,
-)
+from snippetgen.context import DEFAULT_PROMPT, Request, _exact_json
+from snippetgen.render import renderer
+from snippetgen.rules import TEMPLATE_DIR
+from snippetgen.skeletons import build, environment
 from snippetgen.rules import SITUATIONS, rule_table
 from snippetgen.spaces import MAX_AGENT_ID_LENGTH
 from snippetgen.unsafe import PATTERN as UNSAFE
@@ -235,21 +230,18 @@ def test_new_values_never_call_black_after_warm_up(monkeypatch):
 # ---------------------------------------------------------------- skeletons
 
 
-def _skeleton(source: str, language="shell", data=None, known=None):
-    env = _environment()
+def _skeleton(source: str, language="shell", data=None):
+    env = environment(TEMPLATE_DIR)
     env.loader = jinja2.DictLoader({"t": source})
-    return build_skeleton(env, "t", language, data or {}, {"name": True, "api_key": True}, known)
+    return build(env, "t", language, data or {}, {"name": True, "api_key": True}, {})
 
 
-def test_a_template_that_reads_a_value_gets_skeletons_keyed_on_that_value():
-    source = "N={{ name.value|upper|sh }}\nK={{ api_key|sh }}\n"
-    assert _skeleton(source) == _Reads("name")
-    skeleton = _skeleton(source, known={"name": "abc"})
-    assert skeleton.fill({"name": "abc", "api_key": "k1"}) == "N='ABC'\nK='k1'\n"
-    # Shown and copied code differ in the key: a template that reads it renders with the values.
-    assert _skeleton("K={{ api_key.value|sh }}\n") is None
-    # A second value read: rendered with the values.
-    assert _skeleton("{{ name.value|sh }}{{ api_key.value|sh }}\n", known={"name": "abc"}) is None
+def test_a_template_never_reads_a_value():
+    for source in ("N={{ name.value|upper|sh }}\n", "K={{ api_key.value|sh }}\n"):
+        with pytest.raises(jinja2.TemplateError, match="never reads it"):
+            _skeleton(source)
+    skeleton = _skeleton("N={{ name|sh }}\nK={{ api_key|sh }}\n")
+    assert skeleton.fill({"name": "abc", "api_key": "k1"}) == "N='abc'\nK='k1'\n"
 
 
 def test_a_prompt_inside_a_request_body_still_skips_jinja_for_new_names_and_keys(monkeypatch):
@@ -263,10 +255,12 @@ def test_a_prompt_inside_a_request_body_still_skips_jinja_for_new_names_and_keys
     assert got == render_snippet(fresh, "manual_http", language="curl", black_cache=False)
 
 
-def test_a_template_that_reads_a_value_renders_with_the_values():
-    assert _skeleton("N={{ name|json|sh }}\n") is None  # a literal of a literal
-    assert _skeleton("N={{ name|sh }} {{ name|sh }}\n") is not None
-    assert _skeleton("{% set n = name|sh %}N={{ n }} {{ n }}\n") is None  # one literal printed twice
+def test_a_value_goes_through_one_filter_and_is_printed_once_per_filtering():
+    with pytest.raises(jinja2.TemplateError, match="second filter"):
+        _skeleton("N={{ name|json|sh }}\n")  # a literal of a literal
+    assert _skeleton("N={{ name|sh }} {{ name|sh }}\n").fill({"name": "n", "api_key": "k"}) == "N='n' 'n'\n"
+    with pytest.raises(jinja2.TemplateError, match="printed twice"):
+        _skeleton("{% set n = name|sh %}N={{ n }} {{ n }}\n")  # one literal printed twice
 
 
 def test_data_cannot_forge_a_slot():
@@ -343,14 +337,14 @@ def test_two_requests_share_a_key_exactly_when_everything_they_render_from_is_eq
     values = {"name", "endpoint", "api_key", "env_id"}
     rest = [_exact_json().to_json(r.deployment, exclude=values) for r in (first, second)]
     same_shape = rest[0] == rest[1] and first.placeholders == second.placeholders
-    assert (first.shape() == second.shape()) == (same_shape and first.slots() == second.slots())
+    assert (first.shape == second.shape) == (same_shape and first.slots == second.slots)
 
 
 def test_nan_infinity_and_none_bounds_are_different_requests():
     box = {"type": "Box", "shape": [1], "dtype": "float32", "low": -1.0}
     bounds = [None, float("nan"), float("inf"), -0.0, 0.0]
     requests = [Request(example("supervised", observation_space={**box, "high": high})) for high in bounds]
-    assert len({r.key for r in requests}) == len({r.shape() for r in requests}) == len(bounds)
+    assert len({r.key for r in requests}) == len({r.shape for r in requests}) == len(bounds)
 
 
 # ---------------------------------------------------------------- a new process

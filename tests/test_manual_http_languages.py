@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,18 +22,16 @@ from pydantic import SecretStr
 from snippetgen import Deployment, literals, npy, render_snippet
 from snippetgen.examples import examples
 from snippetgen.render import ENVIRONMENT
+from snippetgen.languages import LANGUAGES as DECLARED
 from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
 from snippetgen.spaces import example
 from snippetgen.wire import from_wire, npy_base64, to_wire
+from toolchains import runner, syntax_error
 from space_cases import SPACES, batched_leaves, gymnasium_space
 
-INTERPRETERS = {
-    "python": [sys.executable],
-    "curl": [shutil.which("bash") or "bash"],
-    "javascript": [shutil.which("node") or "node"],
-}
 LANGUAGES = tuple(rule_table().tabs["manual_http"].languages)
+INTERPRETERS = {language: runner(language) for language in LANGUAGES}
 MANUAL_CELLS = sorted(
     {(p, s, lang) for p, s, tab, lang in rule_table().expected_cells() if tab == "manual_http"}
 )
@@ -97,7 +93,7 @@ def space_sandbox():
 
 def run(code: str, language: str, directory: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """Save the snippet and run it with its real interpreter, in a clean environment."""
-    filename = rule_table().tabs["manual_http"].languages[language].filename
+    filename = DECLARED[language].filename("manual_http")
     (directory / filename).write_text(code, encoding="utf-8")
     # No proxy variables: requests to 127.0.0.1 must not leave the machine.
     clean = {"PATH": os.environ["PATH"], "HOME": str(directory), "LANG": "C.UTF-8", **(env or {})}
@@ -283,23 +279,6 @@ NO_SPACE = [
     Deployment(name="mask without action space", algorithm="DQN", env_type="gym", action_mask=True,
                observation_space=SPACES["box_int"], **FAKE),
 ]
-
-
-def syntax_error(code: str, language: str, directory: Path) -> str | None:
-    if language == "python":
-        try:
-            compile(code, "snippet.py", "exec")
-        except SyntaxError as error:
-            return str(error)
-        return None
-    if language == "curl":
-        result = subprocess.run(["bash", "-n"], input=code, capture_output=True, text=True)
-    else:
-        source = directory / "snippet.mjs"
-        source.write_text(code, encoding="utf-8")
-        result = subprocess.run([INTERPRETERS["javascript"][0], "--check", str(source)],
-                                capture_output=True, text=True)
-    return result.stderr if result.returncode else None
 
 
 @pytest.mark.parametrize("key_display", ["masked", "env", "placeholders"])

@@ -17,7 +17,8 @@ from mkdocs.structure.pages import Page
 from block_cases import BAD_BLOCKS
 from snippetgen import Placeholders, Snippet, Tab, render_snippet
 from snippetgen.panel import ChatPlayground
-from snippetgen.rules import LEXERS, TEMPLATE_DIR, rule_table
+from snippetgen.languages import LANGUAGES
+from snippetgen.rules import TEMPLATE_DIR, rule_table
 from snippetgen_mkdocs import markdown as md
 from snippetgen_mkdocs import renderer as renderer_module
 from snippetgen_mkdocs.options import SiteOptions
@@ -99,11 +100,13 @@ HAND_MADE_TABS = [
     Tab(
         id="arena_client",
         title="Arena client",
+        kind="code",
         snippets=[snippet("python", 'print("```")\n', "a.py", install="pip install x")],
     ),
     Tab(
         id="manual_http",
         title="Manual HTTP",
+        kind="code",
         snippets=[
             snippet("python", "x = 1\n", "m.py"),
             snippet("curl", "curl -s URL\n", "m.sh"),
@@ -112,6 +115,7 @@ HAND_MADE_TABS = [
     Tab(
         id="chat_playground",
         title="Chat playground",
+        kind="chat",
         chat=ChatPlayground(generate_url="YOUR_ENDPOINT/generate", api_key="YOUR_API_KEY"),
     ),
 ]
@@ -226,7 +230,7 @@ def test_only_blocks_outside_other_fences_render(tabbed_site):
     soup = BeautifulSoup(out, "html.parser")
     [tab_set] = top_sets(soup)
     assert tab_set.find_parent("li") is not None
-    literal = [code for language, code in code_blocks(out) if language not in LEXERS.values()]
+    literal = [code for language, code in code_blocks(out) if language not in {d.lexer for d in LANGUAGES.values()}]
     assert literal == ["```arena-snippet\nsituation: llm\n```", "```arena-snippet"]
     assert soup.find_all("p")[-1].get_text() == "end"
 
@@ -246,8 +250,8 @@ def test_fence_tags_come_from_the_library_lexer_map():
     # The file name plays no part: a curl snippet is highlighted as the library says.
     made = [("python", "m.py"), ("shell", "arena_cli.sh"), ("javascript", "x.mjs"), ("curl", "no_extension")]
     snippets = [snippet(language, "", name) for language, name in made]
-    [tab] = view([Tab(id="manual_http", title="M", snippets=snippets)])
-    assert [s.lexer for s in tab.snippets] == [LEXERS[lang] for lang, _ in made] == [
+    [tab] = view([Tab(id="manual_http", title="M", kind="code", snippets=snippets)])
+    assert [s.lexer for s in tab.snippets] == [LANGUAGES[lang].lexer for lang, _ in made] == [
         "python", "bash", "javascript", "bash"
     ]
 

@@ -24,7 +24,8 @@ from block_cases import BAD_BLOCKS
 from site_builds import built, copied, mkdocs_build, zensical_build, zensical_built
 from snippetgen.rules import TEMPLATE_DIR, rule_table
 from snippetgen_mkdocs.options import SiteOptions
-from snippetgen_mkdocs.renderer import deployment, language_label, parse, render_block
+from snippetgen.languages import LANGUAGES
+from snippetgen_mkdocs.renderer import deployment, parse, render_block
 
 ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "mkdocs"
@@ -72,7 +73,7 @@ def titles(situation: str, only: list[str] | None = None) -> list[str]:
 
 def language_labels(tab_title: str) -> list[str]:
     [tab] = [t for t in rule_table().tabs.values() if t.title == tab_title]
-    return [language_label(language) for language in tab.languages]
+    return [LANGUAGES[language].title for language in tab.languages]
 
 
 CHAT_TITLE = rule_table().tabs["chat_playground"].title

@@ -17,13 +17,13 @@ from playwright.sync_api import expect
 
 from serve_support import RunningService
 from snippetgen import format_conversation, generate_request, read_completion, render_panel, render_snippet
+from snippetgen.languages import LANGUAGES
 from snippetgen.rules import rule_table
 from snippetgen.serve import ServiceSettings, create_app
 from snippetgen.serve.page import reference_deployments
 
 WAIT_MS = 60_000
 SITUATION_TITLES = {s: rule.title for s, rule in rule_table().situations.items()}
-LANGUAGE_TITLES = {"python": "Python", "shell": "Shell", "curl": "curl", "javascript": "JavaScript"}
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,7 @@ def test_every_situation_has_its_row_with_tabs_in_the_pages_order(visit, live):
         assert selected_title(code_tabs) == "Arena client"
         manual = next(tab for tab in panel.tabs if tab.id == "manual_http")
         languages = row.locator(".tabs.languages > [role=tablist]")
-        assert tab_titles(languages) == [LANGUAGE_TITLES[s.language] for s in manual.snippets]
+        assert tab_titles(languages) == [LANGUAGES[s.language].title for s in manual.snippets]
         # Each shown snippet is the library's shown code, with its install hint.
         code_tabs.get_by_role("tab", name="Arena client").click()
         client = next(tab for tab in panel.tabs if tab.id == "arena_client").snippets[0]

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from snippetgen.rules import RULES_FILE, TEMPLATE_DIR, RuleTableError, coverage_matrix, load, rule_table
+from snippetgen.rules import (
+    DEFAULT_VARIANT,
+    RULES_FILE,
+    TEMPLATE_DIR,
+    RuleTableError,
+    coverage_matrix,
+    load,
+    rule_table,
+)
 
 
 @pytest.fixture
@@ -20,40 +28,87 @@ def copy(tmp_path) -> Path:
 
 def test_installed_table_loads_and_covers_every_cell():
     table = rule_table()
-    expected = set(table.expected_cells())
+    expected = set(table.all_cells())
     defined = dict(table.defined_cells())
     assert expected == set(defined)
     assert len(expected) >= 18
+    assert {cell[:4] for cell in expected if cell[4] == DEFAULT_VARIANT} == set(table.expected_cells())
+
+
+def test_the_rule_table_lists_no_cells():
+    assert "[cells" not in RULES_FILE.read_text()
+
+
+def test_shared_templates_serve_every_profile_and_a_profile_folder_wins():
+    table = rule_table()
+    for profile in table.profiles:
+        assert table.template(profile, "gym", "manual_http", "curl") == "manual_http/curl/get_action.sh.jinja"
+        assert table.template(profile, "pettingzoo", "manual_http", "python") == "manual_http/python/get_action.py.jinja"
+        assert table.template(profile, "recurrent_ppo", "manual_http", "javascript") == (
+            "manual_http/javascript/recurrent_ppo.mjs.jinja"
+        )
+        assert table.template(profile, "latent_ppo", "arena_client", "python") == (
+            f"{profile}/arena_client/python/predict.py.jinja"
+        )
+    # A situation's own file, then its route's, then the folder's default.
+    assert table.template("documented", "llm", "arena_cli", "shell") == "documented/arena_cli/shell/llm.sh.jinja"
+    assert table.template("documented", "supervised", "arena_cli", "shell") == "documented/arena_cli/shell/default.sh.jinja"
 
 
 def test_missing_template_is_named(copy):
-    victim = rule_table().template("documented", "gym", "arena_client", "python")
+    victim = rule_table().template("agilerl-arena-1", "supervised", "arena_cli", "shell")
     (copy / victim).unlink()
-    with pytest.raises(RuleTableError, match=f"template {victim} does not exist"):
+    with pytest.raises(RuleTableError, match="missing cell: agilerl-arena-1 / supervised / arena_cli / shell"
+                       r" \(no agilerl-arena-1/arena_cli/shell/supervised.sh.jinja or .*predict.sh.jinja"):
         load(copy / RULES_FILE.name)
 
 
 def test_orphan_template_is_named(copy):
     (copy / "documented" / "unused.py.jinja").write_text("x = 1\n")
-    with pytest.raises(RuleTableError, match="orphan template.*documented/unused.py.jinja"):
+    (copy / "manual_http" / "python" / "default.py.jinja").write_text("x = 1\n")  # every cell has its own
+    with pytest.raises(RuleTableError, match="orphan template.*documented/unused.py.jinja") as info:
+        load(copy / RULES_FILE.name)
+    assert "manual_http/python/default.py.jinja" in str(info.value)
+
+
+def test_a_profile_folder_replaces_the_shared_one(copy):
+    own = copy / "documented" / "manual_http" / "curl"
+    own.mkdir(parents=True)
+    (own / "default.sh.jinja").write_text("echo {{ name|sh }}\n")
+    # The shared curl templates still serve the other profile, so none is orphaned.
+    table = load(copy / RULES_FILE.name)
+    assert table.template("documented", "llm", "manual_http", "curl") == "documented/manual_http/curl/default.sh.jinja"
+    assert table.template("agilerl-arena-1", "llm", "manual_http", "curl") == "manual_http/curl/generate.sh.jinja"
+
+
+def test_an_included_template_must_exist(copy):
+    template = copy / "manual_http" / "python" / "predict.py.jinja"
+    template.write_text(template.read_text() + '{% include "manual_http/python/_nowhere.py.jinja" %}\n')
+    with pytest.raises(RuleTableError, match="included template manual_http/python/_nowhere.py.jinja"):
         load(copy / RULES_FILE.name)
 
 
-def test_missing_cell_is_named(copy):
+def test_a_variant_needs_a_template_for_every_cell_it_names(copy):
     rules = copy / RULES_FILE.name
-    text = rules.read_text()
-    line = 'latent_ppo = "documented/arena_client/predict.py.jinja"\n'
-    assert line in text
-    rules.write_text(text.replace(line, "", 1))
-    with pytest.raises(RuleTableError, match="missing cell: documented / latent_ppo / arena_client / python"):
+    rules.write_text(rules.read_text() + """
+[variants.stream]
+title = "Stream"
+situations = ["llm"]
+tabs = ["manual_http"]
+suffix = "generate_stream"
+""")
+    with pytest.raises(RuleTableError, match=r"missing cell: documented / llm / manual_http / python / stream"
+                       r" \(no manual_http/python/llm.stream.py.jinja or manual_http/python/generate_stream.py.jinja"):
         load(rules)
-
-
-def test_cell_the_page_does_not_describe(copy):
-    rules = copy / RULES_FILE.name
-    rules.write_text(rules.read_text() + '\n[cells.documented.chat_playground.python]\nllm = "documented/arena_client/llm.py.jinja"\n')
-    with pytest.raises(RuleTableError, match="chat_playground"):
-        load(rules)
+    for language, extension in (("python", "py"), ("curl", "sh"), ("javascript", "mjs")):
+        (copy / "manual_http" / language / f"generate_stream.{extension}.jinja").write_text("{{ route }}\n")
+    table = load(rules)
+    assert table.variants_of("llm", "manual_http") == ("request", "stream")
+    assert table.variants_of("gym", "manual_http") == ("request",)
+    assert table.suffix("llm", "stream") == "generate_stream"
+    assert table.template("documented", "llm", "manual_http", "curl", "stream") == (
+        "manual_http/curl/generate_stream.sh.jinja"
+    )
 
 
 def test_malformed_table_is_one_error(copy):
@@ -67,5 +122,21 @@ def test_coverage_matrix_lists_every_profile_and_tab():
     text = coverage_matrix(rule_table())
     for profile in rule_table().profiles:
         assert f"{profile} / manual_http / python" in text
-    assert "MISSING" not in text
     assert "every cell covered exactly once" in text
+    assert "get_action*" in text  # a shared template is marked
+
+
+def test_every_declared_language_is_used_and_prints_values_through_a_known_filter():
+    from snippetgen import literals
+    from snippetgen.languages import LANGUAGES
+
+    used = {language for tab in rule_table().tabs.values() for language in tab.languages}
+    assert used == set(LANGUAGES)
+    for declared in LANGUAGES.values():
+        assert declared.literal in literals.FILTERS, declared.id
+        assert "{filename}" in declared.run, declared.id
+
+
+def test_a_tab_knows_its_kind():
+    kinds = {tab_id: tab.kind for tab_id, tab in rule_table().tabs.items()}
+    assert kinds == {"chat_playground": "chat", "arena_client": "code", "arena_cli": "code", "manual_http": "code"}

@@ -1,16 +1,16 @@
 """Every cell of the rule table: a reviewed snapshot, valid syntax, black-stable Python.
 
-Snapshots live at tests/snapshots/<profile>/<situation>/<tab>.<ext> and show the
-code as it appears on screen for the built-in example deployment of the cell's
-situation. Refresh with `pytest tests/test_snapshots.py --snapshot-update` and
-read the diff as code.
+Snapshots mirror the template tree, one per distinct cell: the code on screen for
+the built-in example deployment of a situation, at
+tests/snapshots/<template folder>/<situation>[.<variant>].<extension>, so a template
+shared by every profile has one snapshot that every profile's render must equal.
+Refresh with `pytest tests/test_snapshots.py --snapshot-update` and read the diff
+as code.
 """
 
 from __future__ import annotations
 
 import ast
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,42 +20,49 @@ from hypothesis import strategies as st
 from snippetgen import render_snippet
 from snippetgen.examples import example
 from snippetgen.render import format_python_naive
-from snippetgen.rules import rule_table
+from snippetgen.languages import LANGUAGES
+from snippetgen.rules import DEFAULT_VARIANT, rule_table
+from toolchains import syntax_error
 from snippetgen.unsafe import PATTERN as UNSAFE
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 KEY_DISPLAYS = ("masked", "env", "placeholders")
 
 
-def extension(tab: str, language: str) -> str:
-    return Path(rule_table().tabs[tab].languages[language].filename).suffix
+def snapshot_path(cell) -> Path:
+    """Where a cell's snapshot is, relative to SNAPSHOTS (cell: with its variant)."""
+    profile, situation, tab, language, variant = cell
+    folder = Path(rule_table().template(*cell)).parent
+    mark = "" if variant == DEFAULT_VARIANT else f".{variant}"
+    return folder / f"{situation}{mark}.{LANGUAGES[language].extension}"
+
+
+DISTINCT: dict[Path, list] = {}
+for _cell in sorted(rule_table().all_cells()):
+    DISTINCT.setdefault(snapshot_path(_cell), []).append(_cell)
 
 
 def render(cell, **options):
-    profile, situation, tab, language = cell
-    return render_snippet(example(situation), tab, language=language, profile=profile, **options)
+    profile, situation, tab, language, *variant = cell
+    return render_snippet(
+        example(situation), tab, language=language, profile=profile, variant=variant[0] if variant else DEFAULT_VARIANT,
+        **options,
+    )
 
 
 def check_syntax(code: str, language: str, tmp_path: Path) -> None:
-    if language == "python":
-        ast.parse(code)
+    assert syntax_error(code, language, tmp_path) is None, syntax_error(code, language, tmp_path)
+    if LANGUAGES[language].formatter == "black":
         assert format_python_naive(code) == code, "not black-stable"
-        return
-    if language in ("shell", "curl"):
-        result = subprocess.run(["bash", "-n"], input=code, capture_output=True, text=True)
-    elif language == "javascript":
-        source = tmp_path / "snippet.mjs"
-        source.write_text(code, encoding="utf-8")
-        result = subprocess.run([shutil.which("node") or "node", "--check", str(source)], capture_output=True, text=True)
-    else:
-        pytest.fail(f"no syntax check for {language}")
-    assert result.returncode == 0, result.stderr
 
 
-def test_snapshot(cell, snapshot):
-    profile, situation, tab, language = cell
-    snapshot.snapshot_dir = SNAPSHOTS / profile / situation
-    snapshot.assert_match(render(cell).code, f"{tab}{extension(tab, language)}")
+@pytest.mark.parametrize("path", sorted(DISTINCT), ids=str)
+def test_snapshot(path, snapshot):
+    codes = {cell: render(cell).code for cell in DISTINCT[path]}
+    first = next(iter(codes.values()))
+    assert all(code == first for code in codes.values()), f"the cells sharing {path} render differently"
+    snapshot.snapshot_dir = SNAPSHOTS / path.parent
+    snapshot.assert_match(first, path.name)
 
 
 @pytest.mark.parametrize("key_display", KEY_DISPLAYS)
@@ -104,12 +111,8 @@ def test_docs_mode_uses_placeholders(cell):
 
 
 def test_every_snapshot_belongs_to_a_cell():
-    expected = {
-        SNAPSHOTS / profile / situation / f"{tab}{extension(tab, language)}"
-        for profile, situation, tab, language in rule_table().expected_cells()
-    }
-    on_disk = {p for p in SNAPSHOTS.rglob("*") if p.is_file()}
-    assert on_disk - expected == set(), "snapshots of cells the rule table no longer has"
+    on_disk = {p.relative_to(SNAPSHOTS) for p in SNAPSHOTS.rglob("*") if p.is_file()}
+    assert on_disk - set(DISTINCT) == set(), "snapshots of cells the rule table no longer has"
 
 
 PYTHON_CELLS = [c for c in rule_table().expected_cells() if c[3] == "python"]
@@ -133,7 +136,8 @@ def test_cached_black_equals_black_for_any_value(cell, name, prompt, path_length
 def test_a_raw_value_in_a_template_is_refused():
     from jinja2 import TemplateError
 
-    from snippetgen.render import ENVIRONMENT, Const
+    from snippetgen.render import ENVIRONMENT
+    from snippetgen.skeletons import Const
 
     with pytest.raises(TemplateError, match="without a literal filter") as info:
         ENVIRONMENT.from_string("KEY = {{ key }}").render(key=Const("secret-key-value"))

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from snippetgen import ClassificationError, Deployment, RuleTableError, SnippetError, Tab, render_panel
 from snippetgen.examples import example
-from snippetgen.rules import LANGUAGE_TITLES, LEXERS
+from snippetgen.languages import LANGUAGES
 
 from .options import LanguageIds, ProfileId, SiteOptions, SituationId, Style, TabIds
 
@@ -93,13 +93,9 @@ class Rendered:
     tabs: tuple[TabView, ...]
 
 
-def language_label(language: str) -> str:
-    return LANGUAGE_TITLES.get(language, language)
-
-
 def _snippet(s: Snippet) -> SnippetView:
-    lexer = LEXERS.get(s.language, s.language)
-    return SnippetView(s.language, language_label(s.language), lexer, s.code.rstrip("\n"), s.install, s.run)
+    declared = LANGUAGES[s.language]
+    return SnippetView(s.language, declared.title, declared.lexer, s.code.rstrip("\n"), s.install, s.run)
 
 
 def view(tabs: Sequence[Tab]) -> tuple[TabView, ...]:

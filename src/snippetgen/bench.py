@@ -29,14 +29,14 @@ from pydantic import SecretStr
 
 from .deployment import MAX_ENDPOINT_LENGTH, MAX_KEY_LENGTH, Deployment
 from .examples import example, examples
+from .languages import LanguageId
 from .panel import render_panel
 from .render import render_snippet
-from .rules import Language
 
 SITE_EXAMPLE = Path(__file__).resolve().parents[2] / "site_example"
 CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 HTTPSNIPPET_DIR = CACHE_HOME / "snippetgen" / "httpsnippet"
-SET_LANGUAGES: tuple[Language, ...] = ("python", "curl", "javascript")
+SET_LANGUAGES: tuple[LanguageId, ...] = ("python", "curl", "javascript")
 _fresh_ids = itertools.count()
 
 IMPORT = """
@@ -407,7 +407,7 @@ def against_httpsnippet(samples: int) -> dict[str, float]:
     script = _httpsnippet()
     deployment = example("gym")
     assert deployment.endpoint is not None and deployment.api_key is not None
-    data = Request(deployment).data()
+    data = Request(deployment).data
     har = {
         "method": "POST",
         "url": f"{deployment.endpoint}/get_action",

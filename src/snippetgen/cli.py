@@ -14,10 +14,11 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from .languages import LANGUAGES
 from .panel import render_panel
 from .preview import UsageError, deployments_from, one_default_example, print_others, print_panel
 from .render import SnippetError, render_snippet
-from .rules import LEXERS, SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
+from .rules import SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
 
 # serve.settings.ENV_PREFIX, spelled here so that --help loads no settings library.
 SERVICE_ENV = "SNIPPETGEN_SERVICE_"
@@ -119,7 +120,7 @@ def _highlighter(color: str):
     from pygments.lexers import get_lexer_by_name
 
     formatter = TerminalFormatter()
-    return lambda code, language: highlight(code, get_lexer_by_name(LEXERS[language]), formatter)
+    return lambda code, language: highlight(code, get_lexer_by_name(LANGUAGES[language].lexer), formatter)
 
 
 def _preview(args: argparse.Namespace) -> int:

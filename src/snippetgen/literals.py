@@ -362,6 +362,14 @@ def shell_array_lines(tree) -> Code:
     return Code("\n".join(lines))
 
 
+def json_in_sh_quotes(value) -> Code:
+    """JSON text for `value`, to write inside a single-quoted shell word: `'` → `'\\''`.
+
+    JSON text holds no code point of unsafe.py raw (json() escapes them), so inside
+    single quotes nothing but the quote itself needs a second thought."""
+    return Code(json(value).replace("'", "'\\''"))
+
+
 FILTERS = {
     "py": python,
     "sh": shell,
@@ -369,6 +377,7 @@ FILTERS = {
     "js": javascript,
     "json_by_python": json_by_python,
     "sh_json": shell_json,
+    "json_in_sh_quotes": json_in_sh_quotes,
     "heredoc_json": heredoc_json,
     "sh_arrays": shell_array_lines,
 }

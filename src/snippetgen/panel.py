@@ -6,20 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .caches import Memo
 from .chat import COMPLETION_FIELD, ROLE_PREFIX
+from .context import GENERATE_PARAMS, KeyDisplay, Placeholders, Request
 from .deployment import Deployment
-from .render import (
-    GENERATE_PARAMS,
-    KeyDisplay,
-    Placeholders,
-    Request,
-    Snippet,
-    check_profile,
-    mask_key,
-    missing_values,
-    renderer,
-)
-from .rules import RuleTable, Situation, TabId
+from .render import Snippet, check_profile, missing_values, snippet
+from .rules import RuleTable, Situation, TabId, rule_table
 
 NOT_FOUND = "No deployment found for this agent"
 NOT_FOUND_HINT = "Click Connect first or wait until status leaves Pending."
@@ -58,6 +50,7 @@ class ChatPlayground(_Model):
 class Tab(_Model):
     id: TabId
     title: str
+    kind: Literal["code", "chat"] = Field(description="code: snippets; chat: the playground's settings.")
     snippets: list[Snippet] = []
     chat: ChatPlayground | None = None
 
@@ -85,26 +78,20 @@ def _expands(deployment: Deployment) -> bool:
     return deployment.status == "Deployed"
 
 
-def _components(
-    deployment: Deployment, key_display: KeyDisplay, placeholders: Placeholders
-) -> list[Component]:
-    key_shown: str
-    key_copied: str | None
+def _components(request: Request) -> list[Component]:
     endpoint: str | None
-    if key_display == "placeholders":
-        key_shown = key_copied = placeholders.api_key
-        endpoint = placeholders.endpoint
+    if request.key_display == "placeholders":
+        key_copied: str | None = request.placeholders.api_key
+        endpoint = request.placeholders.endpoint
     else:
-        secret = deployment.api_key.get_secret_value() if deployment.api_key else None
-        key_shown = "" if secret is None else mask_key(secret)
-        key_copied = secret
-        endpoint = deployment.endpoint
+        key_copied = request.secret_key
+        endpoint = request.deployment.endpoint
     return [
         Component(
             id="api_key",
             label="API key",
             use="Bearer token for inference HTTP",
-            display=key_shown,
+            display=request.shown_key,
             copy_value=key_copied,
         ),
         Component(
@@ -117,15 +104,33 @@ def _components(
     ]
 
 
-def _chat(deployment: Deployment, key_display: KeyDisplay, placeholders: Placeholders):
-    if key_display == "placeholders":
-        return ChatPlayground(
-            generate_url=f"{placeholders.endpoint}/generate", api_key=placeholders.api_key
-        )
-    key = None
-    if key_display == "masked" and deployment.api_key is not None:
-        key = deployment.api_key.get_secret_value()
-    return ChatPlayground(generate_url=f"{deployment.endpoint}/generate", api_key=key)
+def _chat(request: Request, route: str) -> ChatPlayground:
+    if request.key_display == "placeholders":
+        placeholders = request.placeholders
+        return ChatPlayground(generate_url=f"{placeholders.endpoint}/{route}", api_key=placeholders.api_key)
+    key = request.secret_key if request.key_display == "masked" else None
+    return ChatPlayground(generate_url=f"{request.deployment.endpoint}/{route}", api_key=key)
+
+
+PANEL_CACHE_BYTES = 32 << 20
+"""Whole panels, up to ~100 KB each: a few hundred recent rows answered from memory."""
+
+
+class _PanelCache:
+    """Panels by request key, for one rule table (a reloaded table starts afresh)."""
+
+    def __init__(self) -> None:
+        self.table: RuleTable | None = None
+        self.memo = Memo(PANEL_CACHE_BYTES)
+
+    def current(self) -> Memo:
+        table = rule_table()
+        if table is not self.table:
+            self.table, self.memo = table, Memo(PANEL_CACHE_BYTES)
+        return self.memo
+
+
+panels = _PanelCache()
 
 
 def render_panel(
@@ -146,19 +151,19 @@ def render_panel(
     request = Request(
         deployment, profile=profile, key_display=key_display, placeholders=placeholders, prompt=prompt
     )
-    state = renderer()
+    memo = panels.current()
     if black_cache:
-        found = state.panels.get(request.key)
+        found = memo.get(request.key)
         if found is not None:
             return found
-    panel = _panel(request, state.table, black_cache)
+    panel = _panel(request, rule_table(), black_cache)
     if black_cache:
-        state.panels.put(request.key, panel)
+        memo.put(request.key, panel)
     return panel
 
 
 def _panel(request: Request, table: RuleTable, black_cache: bool) -> Panel:
-    deployment, key_display, placeholders = request.deployment, request.key_display, request.placeholders
+    deployment, key_display = request.deployment, request.key_display
     check_profile(request.profile)
     situation = deployment.situation
     base = {"deployment_name": deployment.name, "situation": situation, "profile": request.profile}
@@ -173,21 +178,21 @@ def _panel(request: Request, table: RuleTable, black_cache: bool) -> Panel:
     for tab_id, rule in table.tabs.items():
         if not rule.applies_to(situation):
             continue
-        if not rule.languages:
-            chat = None if reason else _chat(deployment, key_display, placeholders)
-            tabs.append(Tab(id=tab_id, title=rule.title, chat=chat))
+        if rule.kind == "chat":
+            chat = None if reason else _chat(request, table.situations[situation].suffix)
+            tabs.append(Tab(id=tab_id, title=rule.title, kind="chat", chat=chat))
             continue
         snippets = []
         if not reason:
             snippets = [
-                request.snippet(tab_id, language, black_cache=black_cache) for language in rule.languages
+                snippet(request, tab_id, language, black_cache=black_cache) for language in rule.languages
             ]
-        tabs.append(Tab(id=tab_id, title=rule.title, snippets=snippets))
+        tabs.append(Tab(id=tab_id, title=rule.title, kind="code", snippets=snippets))
     return Panel(
         **base,
         expanded=True,
         warning=warning,
-        components=_components(deployment, key_display, placeholders),
+        components=_components(request),
         rotate_key_note=ROTATE_NOTE,
         snippets_unavailable=reason,
         tabs=tabs,

@@ -83,7 +83,7 @@ def print_panel(panel: Panel, deployment: Deployment, args, paint) -> None:
         if args.tab and tab.id != args.tab:
             continue
         default = " (default tab)" if tab.id == panel.default_tab else ""
-        if tab.chat is not None:
+        if tab.kind == "chat" and tab.chat is not None:
             print(f"## {tab.title}{default}")
             print(f"POST {tab.chat.generate_url}")
             print(f"conversation lines start with {tab.chat.user_prefix!r} / {tab.chat.assistant_prefix!r}")

@@ -118,7 +118,7 @@ def _snippet_variants() -> tuple[dict[str, Any], dict[str, Any]]:
     """
     variants = []
     for tab, rule in rule_table().tabs.items():
-        if not rule.languages:
+        if rule.kind != "code":
             continue
         languages = tuple(rule.languages)
         tab_type: Any = Literal[tab]

@@ -15,7 +15,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 from pydantic_core import PydanticCustomError
 
 from .. import Deployment, KeyDisplay, Panel, rule_table
-from ..rules import Language, TabId
+from ..languages import LanguageId
+from ..rules import TabId
 from ..spaces import MAX_AGENTS, MAX_ELEMENTS
 
 # Example observations, masks and per-agent values are built as arrays and
@@ -157,19 +158,19 @@ class SnippetRequest(PanelRequest):
     """`POST /v1/snippet`: one tab (and language) of one deployment, as `render_snippet(...)`."""
 
     tab: TabId
-    language: Language | None = Field(None, description="Default: the tab's first language.")
+    language: LanguageId | None = Field(None, description="Default: the tab's first language.")
 
     @field_validator("tab")
     @classmethod
     def _tab(cls, tab: TabId) -> TabId:
-        if not rule_table().tabs[tab].languages:
-            code_tabs = [t for t, rule in rule_table().tabs.items() if rule.languages]
+        if rule_table().tabs[tab].kind != "code":
+            code_tabs = [t for t, rule in rule_table().tabs.items() if rule.kind == "code"]
             raise ValueError(f"{tab} holds no code; choose one of: {', '.join(code_tabs)}")
         return tab
 
     @field_validator("language")
     @classmethod
-    def _language(cls, language: Language | None, info: ValidationInfo) -> Language | None:
+    def _language(cls, language: LanguageId | None, info: ValidationInfo) -> LanguageId | None:
         tab = info.data.get("tab")
         if language is None or tab is None:
             return language

@@ -14,7 +14,7 @@ import jinja2
 
 from .. import Deployment, Panel, Snippet, rule_table
 from ..examples import example, examples
-from ..rules import LANGUAGE_TITLES, LEXERS
+from ..languages import LANGUAGES
 from .rendering import panel as render_panel
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def highlight(code: str, language: str) -> str:
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import get_lexer_by_name
 
-    return pygments_highlight(code, get_lexer_by_name(LEXERS[language]), HtmlFormatter(nowrap=True))
+    return pygments_highlight(code, get_lexer_by_name(LANGUAGES[language].lexer), HtmlFormatter(nowrap=True))
 
 
 @cache
@@ -100,7 +100,7 @@ def _environment() -> jinja2.Environment:
     )
     env.globals.update(
         highlight=highlight,
-        language_title=LANGUAGE_TITLES.__getitem__,
+        language_title=lambda language: LANGUAGES[language].title,
         page_title=PAGE_TITLES.__getitem__,
     )
     return env
@@ -110,12 +110,12 @@ def _code_tabs(panel: Panel) -> list[dict[str, Any]]:
     return [
         {"id": tab.id, "title": tab.title, "snippets": tab.snippets}
         for tab in panel.tabs
-        if tab.id != "chat_playground"
+        if tab.kind == "code"
     ]
 
 
 def _panel_context(index: int, deployment: Deployment, panel: Panel, live: bool) -> dict[str, Any]:
-    chat = next((tab for tab in panel.tabs if tab.id == "chat_playground"), None)
+    chat = next((tab for tab in panel.tabs if tab.kind == "chat"), None)
     return {
         "row": index,
         "deployment": deployment,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 
 from .. import Deployment, KeyDisplay, Panel, Snippet, render_panel, render_snippet
-from ..rules import Language, TabId
+from ..languages import LanguageId
+from ..rules import TabId
 
 _LOCK = threading.Lock()
 
@@ -21,7 +22,7 @@ def panel(deployment: Deployment, *, profile: str, key_display: KeyDisplay = "ma
 
 
 def snippet(
-    deployment: Deployment, tab: TabId, *, language: Language | None, profile: str, key_display: KeyDisplay
+    deployment: Deployment, tab: TabId, *, language: LanguageId | None, profile: str, key_display: KeyDisplay
 ) -> Snippet:
     with _LOCK:
         return render_snippet(deployment, tab, language=language, profile=profile, key_display=key_display)

@@ -1,0 +1,130 @@
+"""One declaration per snippet language; everything else reads it.
+
+A language's id names its template folder (`templates/<tab>/<id>/`) and its cells in
+the rule table; its title labels it on the reference page and in docs; its lexer
+highlights it in the preview, the page and docs; its extension names the file a
+user saves (`<tab>.<extension>`); `literal` is the filter its templates print values
+with. The rest says how the test suite holds each snippet to its ecosystem: the
+formatter it is a fixed point of, its syntax check, how it runs a saved file, and
+how many lines a Manual HTTP snippet may show.
+
+Adding a language: a declaration here, its templates, its snapshots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+
+@dataclass(frozen=True)
+class Language:
+    id: str
+    title: str
+    extension: str
+    lexer: str
+    """The Pygments lexer."""
+    literal: str
+    """The literal filter (literals.FILTERS) its templates print values with."""
+    formatter: Literal["black", "prettier", "shfmt"]
+    """black; Prettier 3 with its defaults; `shfmt -i 2`."""
+    run: str
+    """How a user runs the saved file: `{filename}` is its name."""
+    install: str | None
+    """What to install first; Python snippets derive theirs from their imports."""
+    runner: tuple[str, ...]
+    """How the tests run a saved file (the file's path is appended)."""
+    syntax_check: tuple[str, ...] | None
+    """A command that checks a saved file's syntax (its path appended); None: Python's compile()."""
+    line_budgets: Mapping[str, int]
+    """Manual HTTP: the most lines shown, per situation."""
+
+    def filename(self, tab: str) -> str:
+        return f"{tab}.{self.extension}"
+
+    def run_line(self, tab: str) -> str:
+        return self.run.format(filename=self.filename(tab))
+
+
+def _budgets(short: int, recurrent: int, pettingzoo: int, llm: int) -> dict[str, int]:
+    return {
+        "gym": short,
+        "supervised": short,
+        "latent_ppo": short,
+        "recurrent_ppo": recurrent,
+        "pettingzoo": pettingzoo,
+        "llm": llm,
+    }
+
+
+_DECLARATIONS = (
+    Language(
+        id="python",
+        title="Python",
+        extension="py",
+        lexer="python",
+        literal="py",
+        formatter="black",
+        run="python {filename}",
+        install=None,
+        runner=("python",),
+        syntax_check=None,
+        line_budgets=_budgets(40, 45, 50, 40),
+    ),
+    Language(
+        id="shell",
+        title="Shell",
+        extension="sh",
+        lexer="bash",
+        literal="sh",
+        formatter="shfmt",
+        run="bash {filename}",
+        install=None,
+        runner=("bash",),
+        syntax_check=("bash", "-n"),
+        line_budgets={},
+    ),
+    Language(
+        id="curl",
+        title="curl",
+        extension="sh",
+        lexer="bash",
+        literal="sh",
+        formatter="shfmt",
+        run="bash {filename}",
+        install="curl 7.76 or newer (for --fail-with-body); the Recurrent PPO example also needs jq",
+        runner=("bash",),
+        syntax_check=("bash", "-n"),
+        line_budgets=_budgets(35, 45, 45, 40),
+    ),
+    Language(
+        id="javascript",
+        title="JavaScript",
+        extension="mjs",
+        lexer="javascript",
+        literal="js",
+        formatter="prettier",
+        run="node {filename}",
+        install="Node.js 18 or newer, or a browser (fetch, atob, btoa); no packages",
+        runner=("node",),
+        syntax_check=("node", "--check"),
+        line_budgets=_budgets(60, 70, 80, 40),
+    ),
+)
+
+LANGUAGES: dict[str, Language] = {language.id: language for language in _DECLARATIONS}
+
+if TYPE_CHECKING:
+    LanguageId = str
+else:
+    # A Literal of the declared ids: pydantic models and the OpenAPI document list them.
+    LanguageId = Literal[tuple(LANGUAGES)]
+
+
+def language(language_id: str) -> Language:
+    """The declaration of a language id; KeyError names the known ones."""
+    try:
+        return LANGUAGES[language_id]
+    except KeyError:
+        raise KeyError(f"unknown language {language_id!r}; known: {', '.join(LANGUAGES)}") from None

@@ -1,0 +1,39 @@
+"""Each language's tools as its declaration (snippetgen.languages) names them."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from snippetgen.languages import LANGUAGES
+
+
+def command(argv: tuple[str, ...]) -> list[str]:
+    """A declared command, with this interpreter for python and the tool's full path."""
+    tool = sys.executable if argv[0] == "python" else shutil.which(argv[0])
+    if tool is None:
+        pytest.fail(f"{argv[0]} is missing: run `bash tests/run.sh` (it installs what the tests run)", pytrace=False)
+    return [tool, *argv[1:]]
+
+
+def runner(language: str) -> list[str]:
+    return command(LANGUAGES[language].runner)
+
+
+def syntax_error(code: str, language: str, directory: Path) -> str | None:
+    """The language's syntax check over the code saved in `directory`; None when it passes."""
+    declared = LANGUAGES[language]
+    if declared.syntax_check is None:
+        try:
+            compile(code, declared.filename("snippet"), "exec")
+        except SyntaxError as error:
+            return str(error)
+        return None
+    source = directory / declared.filename("snippet")
+    source.write_text(code, encoding="utf-8")
+    result = subprocess.run([*command(declared.syntax_check), str(source)], capture_output=True, text=True)
+    return result.stderr or f"exit {result.returncode}" if result.returncode else None
