@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from snippetgen import bench
+from snippetgen.bench import httpsnippet
 
 
 def test_against_httpsnippet_without_node_fails_in_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))  # no node, no npm
-    monkeypatch.setattr(bench, "HTTPSNIPPET_DIR", tmp_path / "httpsnippet")
+    monkeypatch.setattr(httpsnippet, "HTTPSNIPPET_DIR", tmp_path / "httpsnippet")
     assert bench.main(["--against", "httpsnippet", "--rounds", "1"]) == 2
     out, err = capsys.readouterr()
     assert out == ""  # nothing was timed
