@@ -9,7 +9,7 @@ from .chat import ChatMessage, format_conversation, generate_request, read_compl
 from .classify import ClassificationError, classify
 from .deployment import Deployment
 from .panel import Component, Panel, Tab, render_panel
-from .render import KeyDisplay, Placeholders, Snippet, SnippetError, render_snippet
+from .render import KeyDisplay, Placeholders, Snippet, SnippetError, render_snippet, render_snippets
 from .rules import RuleTableError, rule_table
 
 __all__ = [
@@ -30,5 +30,6 @@ __all__ = [
     "read_completion",
     "render_panel",
     "render_snippet",
+    "render_snippets",
     "rule_table",
 ]

@@ -15,8 +15,10 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -81,7 +83,7 @@ class Cost(NamedTuple):
 
 class _Space(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-    _cost: Cost = PrivateAttr(default_factory=Cost)
+    _cost: Cost = PrivateAttr(default=Cost())  # immutable: no factory to call per instance
 
     @model_validator(mode="after")
     def _within_budget(self) -> _Space:
@@ -294,6 +296,21 @@ AgentSpaces = Annotated[
     dict[str, Space], Field(min_length=1, max_length=MAX_AGENTS), AfterValidator(_agents_within_budget)
 ]
 """A PettingZoo environment's spaces: agent id → space."""
+
+
+def _space_or_agents(value: object) -> str:
+    # A space names its type; a mapping without one is agent id → space.
+    if isinstance(value, dict) and not isinstance(value.get("type"), str):
+        return "agents"
+    return "space"
+
+
+SpaceOrAgents = Annotated[
+    Annotated[Space, Tag("space")] | Annotated[AgentSpaces, Tag("agents")],
+    Discriminator(_space_or_agents),
+]
+"""A deployment's observation or action space: one space, or one per agent (told apart by
+`type`, so validation never tries the other)."""
 
 AgentIds = Annotated[
     tuple[Annotated[str, Field(max_length=MAX_AGENT_ID_LENGTH)], ...], Field(max_length=MAX_AGENTS)

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..deployment import Deployment
 from ..examples import example
 from ..languages import LanguageId
-from ..render import render_snippet
+from ..render import render_snippets
 from .measure import BenchError, fresh, p50, p50_each, us
 
 CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -96,18 +96,24 @@ def against_httpsnippet(samples: int) -> dict[str, float]:
         raise BenchError(f"httpsnippet failed: {result.stderr.strip()[-300:]}")
     theirs = json.loads(result.stdout)
 
-    def one_set(d: Deployment) -> None:
-        for language in SET_LANGUAGES:
-            render_snippet(d, "manual_http", language=language)
+    def one_set(fields: dict) -> None:
+        # Validated every time, as httpsnippet validates its HAR.
+        render_snippets(Deployment.model_validate(fields), "manual_http", languages=SET_LANGUAGES)
 
-    one_set(deployment)
-    ours_fresh = p50_each(one_set, [fresh(deployment) for _ in range(samples)])
-    ours_same = p50(lambda: one_set(deployment), samples)
+    def as_fields(d: Deployment) -> dict:
+        assert d.api_key is not None
+        return {**d.model_dump(exclude={"api_key"}), "api_key": d.api_key.get_secret_value()}
+
+    same = as_fields(deployment)
+    one_set(same)
+    ours_fresh = p50_each(one_set, [as_fields(fresh(deployment)) for _ in range(samples)])
+    ours_same = p50(lambda: one_set(same), samples)
     print(f"{'3-snippet set, p50':24} {'same request':>14} {'new values':>12}")
     print(f"{'httpsnippet (Node)':24} {us(theirs['same']):>14} {us(theirs['fresh']):>12}")
     print(f"{'snippetgen':24} {us(ours_same):>14} {us(ours_fresh):>12}")
     print(
-        "Manual HTTP get_action request of the gym example: Python requests, curl, JavaScript fetch; "
+        "Manual HTTP get_action request of the gym example: Python requests, curl, JavaScript fetch, "
+        "the input validated each time (a HAR by httpsnippet, a Deployment by snippetgen); "
         "httpsnippet converts every time, snippetgen answers a repeated request from memory"
     )
     return {"same": ours_same / theirs["same"], "fresh": ours_fresh / theirs["fresh"]}
