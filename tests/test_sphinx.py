@@ -176,14 +176,15 @@ def expected_warnings(page: Path) -> list[tuple[int, str]]:
     return [(n, line.split("# expect: ", 1)[1]) for n, line in enumerate(lines, 1) if "# expect: " in line]
 
 
-BROKEN_PAGES = [BROKEN / "bad_rst.rst", BROKEN / "bad_myst.md"]
+# Pages in the order Sphinx reads them, each with the files it includes.
+BROKEN_PAGES = {BROKEN / "bad_myst.md": [], BROKEN / "bad_rst.rst": [BROKEN / "included.inc"]}
 
 
 def test_a_bad_block_fails_dash_w_at_its_file_and_line(tmp_path):
     status, _, stderr = sphinx_build(BROKEN, tmp_path, "-q", "-W")
     assert status != 0
     assert "Traceback" not in stderr and "Exception occurred" not in stderr
-    line, text = expected_warnings(BROKEN / "bad_myst.md")[0]  # pages are read in name order
+    line, text = expected_warnings(BROKEN / "bad_myst.md")[0]
     assert f"bad_myst.md:{line}: " in stderr.splitlines()[0]
     assert text in stderr.splitlines()[0]
 
@@ -193,15 +194,17 @@ def test_every_bad_block_is_a_located_warning_and_an_error_box(tmp_path):
     assert status == 0, stderr
     assert "Traceback" not in stderr
     warnings = [line for line in stderr.splitlines() if "WARNING" in line]
-    expected = [(page, *e) for page in sorted(BROKEN_PAGES) for e in expected_warnings(page)]
-    assert len(warnings) == len(expected) == 9
-    for warning, (page, line, text) in zip(warnings, expected, strict=True):
-        assert f"{page}:{line}: WARNING: arena-snippet: " in warning
+    files = [file for page, included in BROKEN_PAGES.items() for file in (page, *included)]
+    expected = [(file, *e) for file in files for e in expected_warnings(file)]
+    assert len(warnings) == len(expected) == 10
+    for warning, (file, line, text) in zip(warnings, expected, strict=True):
+        assert f"{file}:{line}: WARNING: arena-snippet: " in warning
         assert text in warning
-    for page in BROKEN_PAGES:
+    for page, included in BROKEN_PAGES.items():
         boxes = body(tmp_path, page.stem).select("div.admonition.error.snippetgen-error")
-        assert len(boxes) == len(expected_warnings(page))
-        for box, (line, text) in zip(boxes, expected_warnings(page), strict=True):
+        in_page = [e for file in (page, *included) for e in expected_warnings(file)]
+        assert len(boxes) == len(in_page)
+        for box, (line, text) in zip(boxes, in_page, strict=True):
             assert box.select_one(".admonition-title").get_text() == "arena-snippet error"
             assert f"line {line}: " in box.get_text()
             assert text in box.get_text()

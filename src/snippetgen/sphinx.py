@@ -89,25 +89,26 @@ class ArenaSnippet(SphinxDirective):
         except Exception as exc:  # a bug must not print a traceback into a docs build either
             return self._error(unexpected(exc), None)
 
-    def _line(self, body_line: int | None) -> int:
-        """1-based line in the source file of the block's body line (0-based); the directive's own line
-        when not known."""
+    def _where(self, body_line: int | None) -> tuple[str, int]:
+        """(source file, 1-based line) of the block's body line (0-based), or of the directive."""
+        source, line = self.get_source_info()  # an included file's own name and line, under rST
         if body_line is None or not 0 <= body_line < len(self.content):
-            return self.lineno
+            return source, line or self.lineno
         if type(self.state).__module__.startswith("myst_parser"):
             # MyST: lineno is the fence's line and content_offset the body's first line below it
             # (a blank line it dropped); its content StringList counts from 0.
-            return self.lineno + self.content_offset + body_line + 1
-        return self.content.offset(body_line) + 1  # docutils keeps each line's own offset
+            return source, self.lineno + self.content_offset + body_line + 1
+        origin, offset = self.content.info(body_line)  # docutils keeps each line's own origin
+        return (origin or source, offset + 1) if offset is not None else (source, line or self.lineno)
 
     def _error(self, message: str, body_line: int | None) -> list[nodes.Node]:
-        line = self._line(body_line)
         text = " ".join(f"{NAME}: {message}".split())
-        logger.warning(text, location=(self.env.docname, line), type="snippetgen", subtype="block")
         # The message quotes ids as written: no curly quotes.
         box = nodes.admonition("", classes=["error", "snippetgen-error"], support_smartquotes=False)
+        box.source, box.line = self._where(body_line)
         box += nodes.title("", f"{NAME} error")
-        box += nodes.paragraph("", f"line {line}: {text}")
+        box += nodes.paragraph("", f"line {box.line}: {text}")
+        logger.warning(text, location=box, type="snippetgen", subtype="block")
         return [box]
 
 
