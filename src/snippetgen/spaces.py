@@ -15,10 +15,8 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    Discriminator,
     Field,
     PrivateAttr,
-    Tag,
     field_validator,
     model_validator,
 )
@@ -298,19 +296,9 @@ AgentSpaces = Annotated[
 """A PettingZoo environment's spaces: agent id → space."""
 
 
-def _space_or_agents(value: object) -> str:
-    # A space names its type; a mapping without one is agent id → space.
-    if isinstance(value, dict) and not isinstance(value.get("type"), str):
-        return "agents"
-    return "space"
-
-
-SpaceOrAgents = Annotated[
-    Annotated[Space, Tag("space")] | Annotated[AgentSpaces, Tag("agents")],
-    Discriminator(_space_or_agents),
-]
-"""A deployment's observation or action space: one space, or one per agent (told apart by
-`type`, so validation never tries the other)."""
+SpaceOrAgents = Annotated[Space | AgentSpaces, Field(union_mode="left_to_right")]
+"""A deployment's observation or action space: one space, or one per agent. Tried in that
+order, so a space (the common case) is validated once, never also as a mapping of agents."""
 
 AgentIds = Annotated[
     tuple[Annotated[str, Field(max_length=MAX_AGENT_ID_LENGTH)], ...], Field(max_length=MAX_AGENTS)

@@ -293,11 +293,7 @@ def _by_env_type(deployment: dict[str, Any]) -> dict[str, Any]:
             props["algorithm"]["not"] = {"pattern": "^(" + "|".join(map(_spelled, foreign)) + ")$"}
         multi_agent = env == "pettingzoo"
         for field in ("observation_space", "action_space"):
-            # The model tells one space from agent id → space by `type` (a tagged union).
-            options: list[dict[str, Any]] = []
-            for option in props[field]["anyOf"]:
-                tagged = "oneOf" in option and "discriminator" not in option
-                options += option["oneOf"] if tagged else [option]
+            options = props[field]["anyOf"]
             # Agent id → space for pettingzoo, one space otherwise.
             keep = [o for o in options if o.get("type") == "null" or ("oneOf" in o) != multi_agent]
             props[field]["anyOf"] = keep

@@ -1,49 +1,79 @@
-"""The docs renderer: a block's YAML body and the site's options become tabs, or a located error.
+"""The docs renderer every docs front-end shares: the superfences fence (Zensical, MkDocs), the
+MkDocs plugin and the Sphinx extension.
 
-Front-end neutral: `render_block` returns plain data a front-end turns into its markup,
-or raises BlockError with the body line of the key at fault. It renders through
-`snippetgen.render_panel` in placeholder mode: a docs block never holds a real key.
+A block's YAML body is parsed into one model (`Block`), rendered through `render_panel` in
+placeholder mode (a docs block never holds a real key), and returned as a neutral view (`Rendered`:
+tabs, snippets with title, lexer, code, install and run hints, chat settings as text runs) that each
+front-end writes as its own markup. Anything wrong is a BlockError with the block line (0-based) of
+the key at fault. Here, not in snippetgen_mkdocs, so the Sphinx extension runs without MkDocs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from snippetgen import ClassificationError, Deployment, RuleTableError, SnippetError, Tab, render_panel
-from snippetgen.examples import example
-from snippetgen.languages import LANGUAGES
-
-from .options import LanguageIds, ProfileId, SiteOptions, SituationId, Style, TabIds
+from .classify import ClassificationError
+from .deployment import Deployment
+from .examples import example
+from .languages import LANGUAGES
+from .panel import Tab, render_panel
+from .render import Placeholders, SnippetError
+from .rules import RuleTableError, rule_table
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
 
-    from snippetgen import Snippet
-    from snippetgen.panel import ChatPlayground
-    from snippetgen.rules import Situation
+    from .panel import ChatPlayground
+    from .render import Snippet
+    from .rules import Situation
 
+# How a block is written: content tabs, headings and code blocks, or tabs when the site can.
+Style = Literal["auto", "tabbed", "plain"]
 # Facts about the environment travel together: a block naming any of them replaces the
 # built-in example's set, so a CartPole space never ends up beside another env's id.
 ENV_FIELDS = ("env_id", "observation_space", "action_space", "agents", "action_mask", "env_defined_actions")
 _SECRET_KEYS = {"api_key", "endpoint", "key", "token"}
-# Inner tab labels (or sub-headings) when a tab holds several languages.
 
 
-class BlockError(Exception):
-    """What is wrong with a block, and where: a body line (0-based) or the key at fault."""
+def _known(what: str, ids: Callable[[], Iterable[str]]) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in (known := list(ids())):
+            raise ValueError(f"unknown {what} {value!r}; choose one of: {', '.join(known)}")
+        return value
 
-    def __init__(self, message: str, line: int | None = None, *, key: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.key = key
+    return AfterValidator(check)
 
 
-class Directive(BaseModel):
+def all_languages() -> list[str]:
+    """Every snippet language of the rule table, in first-seen order."""
+    return list(dict.fromkeys(lang for tab in rule_table().tabs.values() for lang in tab.languages))
+
+
+_one_or_many = BeforeValidator(lambda value: [value] if isinstance(value, str) else value)
+ProfileId = Annotated[str, _known("profile", lambda: rule_table().profiles)]
+SituationId = Annotated[str, _known("situation", lambda: rule_table().situations)]
+TabIds = Annotated[tuple[Annotated[str, _known("tab", lambda: rule_table().tabs)], ...], _one_or_many]
+LanguageIds = Annotated[tuple[Annotated[str, _known("language", all_languages)], ...], _one_or_many]
+
+
+class SiteOptions(BaseModel):
+    """A site's defaults, which a block can override. `tabs` empty: every tab of the situation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    profile: ProfileId = "documented"
+    tabs: TabIds = ()
+    placeholders: Placeholders = Field(default_factory=Placeholders)
+    style: Style = "auto"
+    heading_level: int = Field(default=4, ge=1, le=6)
+
+
+class Block(BaseModel):
     """The YAML body of an `arena-snippet` block."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -64,9 +94,35 @@ class Directive(BaseModel):
     env_defined_actions: bool | None = None
 
 
+class BlockError(Exception):
+    """What is wrong with a block, and where: a body line (0-based) or the key at fault."""
+
+    def __init__(self, message: str, line: int | None = None, *, key: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.key = key
+
+
+def site_options(options: Mapping[str, Any], where: str) -> SiteOptions:
+    """SiteOptions from a front-end's settings; a bad one is a BlockError naming `where` and the option."""
+    try:
+        return SiteOptions.model_validate(dict(options))
+    except ValidationError as exc:
+        raise BlockError(
+            f"{where}: {located(exc, {}, known=list(SiteOptions.model_fields)).message}"
+        ) from None
+
+
+# ---------------------------------------------------------------- the neutral view
+
+Text = tuple[tuple[str, bool], ...]
+"""Runs of (text, is code): a line a front-end writes with its own code spans."""
+
+
 @dataclass(frozen=True)
 class SnippetView:
-    """A snippet: inner tab label (or sub-heading), Pygments lexer (the fence tag), code (no last newline)."""
+    """A snippet: its language's title (inner tab label or sub-heading), lexer, code (no last newline)."""
 
     language: str
     label: str
@@ -77,11 +133,20 @@ class SnippetView:
 
 
 @dataclass(frozen=True)
+class ChatText:
+    """The chat playground's settings as text: a paragraph, then a list."""
+
+    intro: str
+    items: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
 class TabView:
     id: str
     title: str
+    kind: Literal["code", "chat"]
     snippets: tuple[SnippetView, ...]
-    chat: ChatPlayground | None  # settings shown as text, for a tab without code
+    chat: ChatText | None  # a chat tab's settings, shown as text
 
 
 @dataclass(frozen=True)
@@ -98,30 +163,69 @@ def _snippet(s: Snippet) -> SnippetView:
     return SnippetView(s.language, declared.title, declared.lexer, s.code.rstrip("\n"), s.install, s.run)
 
 
+def chat_text(chat: ChatPlayground | None) -> ChatText:
+    """What the playground posts, and how it writes turns and reads answers."""
+    if chat is None:
+        return ChatText("The chat playground needs both API key and Endpoint.", ())
+    user, assistant = chat.user_prefix.strip(), chat.assistant_prefix.strip()
+    header = "Authorization: Bearer " + (chat.api_key or "$ARENA_API_KEY")
+    items: tuple[Text, ...] = (
+        (("Generate URL: ", False), (chat.generate_url, True), (", header ", False), (header, True)),
+        (
+            ("Conversation: one line per turn, starting ", False),
+            (user, True),
+            (" or ", False),
+            (assistant, True),
+            (", ending with ", False),
+            (assistant, True),
+            (" for the model to continue; sent as the single prompt", False),
+        ),
+        (("Completion: ", False), (chat.completion_field, True), (", the first result row", False)),
+        (("Params: ", False), (json.dumps(chat.params), True)),
+    )
+    return ChatText("The playground posts each turn to the generate path with the deployment API key.", items)
+
+
 def view(tabs: Sequence[Tab]) -> tuple[TabView, ...]:
-    return tuple(TabView(t.id, t.title, tuple(map(_snippet, t.snippets)), t.chat) for t in tabs)
+    return tuple(
+        TabView(
+            t.id,
+            t.title,
+            t.kind,
+            tuple(map(_snippet, t.snippets)),
+            chat_text(t.chat) if t.kind == "chat" else None,
+        )
+        for t in tabs
+    )
 
 
-def needs_tabbed(what: str) -> str:
-    extensions = "pymdownx.tabbed (alternate_style: true) and pymdownx.superfences"
-    return f"{what} needs markdown_extensions {extensions}"
+# ---------------------------------------------------------------- parse and render
+
+MARKDOWN_TABS = "markdown_extensions pymdownx.tabbed (alternate_style: true) and pymdownx.superfences"
 
 
-def render_block(body: str, options: SiteOptions, *, can_tab: bool) -> Rendered:
-    """The block's tabs; BlockError (with the body line when known) for anything wrong with it."""
-    directive, lines = parse(body)
+def needs_tabbed(what: str, tabs_need: str = MARKDOWN_TABS) -> str:
+    return f"{what} needs {tabs_need}"
+
+
+def render_block(
+    body: str, options: SiteOptions, *, can_tab: bool, tabs_need: str = MARKDOWN_TABS
+) -> Rendered:
+    """The block's tabs; BlockError (with the body line when known) for anything wrong with it.
+    `tabs_need` says what the site must enable for `style: tabbed`."""
+    block, lines = parse(body)
     try:
-        if directive.style == "tabbed" and not can_tab:
-            raise BlockError(needs_tabbed("style: tabbed"), key="style")
-        style = directive.style or options.style
-        tabs = view(_select(directive, options, *_panel(directive, options)))
+        if block.style == "tabbed" and not can_tab:
+            raise BlockError(needs_tabbed("style: tabbed", tabs_need), key="style")
+        style = block.style or options.style
+        tabs = view(_select(block, options, *_panel(block, options)))
         return Rendered(style == "tabbed" or (style == "auto" and can_tab), options.heading_level, tabs)
     except BlockError as exc:
         if exc.line is None and exc.key:
             exc.line = lines.get(exc.key)
         raise
     except ValidationError as exc:
-        raise located(exc, lines, known=list(Directive.model_fields)) from None
+        raise located(exc, lines, known=list(Block.model_fields)) from None
     except (ClassificationError, SnippetError, RuleTableError) as exc:
         raise BlockError(str(exc), _line_of(lines, "algorithm", "situation")) from None
 
@@ -131,8 +235,8 @@ def unexpected(exc: Exception) -> str:
     return " ".join(f"snippetgen failed on this block: {type(exc).__name__}: {exc}".split())
 
 
-def parse(body: str) -> tuple[Directive, dict[str, int]]:
-    """The directive, and the body line (0-based) of each top-level key."""
+def parse(body: str) -> tuple[Block, dict[str, int]]:
+    """The block, and the body line (0-based) of each top-level key."""
     import yaml  # only pages with a block pay for it
 
     def invalid(exc: yaml.YAMLError) -> BlockError:
@@ -165,11 +269,11 @@ def parse(body: str) -> tuple[Directive, dict[str, int]]:
         where = "pages show placeholders, set in the site's options under `placeholders`"
         raise BlockError(f"{secret!r} does not belong in a docs page: {where}", lines.get(str(secret)))
     try:
-        return Directive.model_validate(data), lines
+        return Block.model_validate(data), lines
     except RuleTableError as exc:
         raise BlockError(str(exc)) from None
     except ValidationError as exc:
-        raise located(exc, lines, known=list(Directive.model_fields)) from None
+        raise located(exc, lines, known=list(Block.model_fields)) from None
 
 
 def located(exc: ValidationError, lines: dict[str, int], known: list[str]) -> BlockError:
@@ -221,56 +325,56 @@ def _line_of(lines: dict[str, int], *keys: str) -> int | None:
     return next((lines[key] for key in keys if key in lines), None)
 
 
-def deployment(directive: Directive) -> Deployment:
+def deployment(block: Block) -> Deployment:
     """A placeholder deployment: the situation's built-in example, no key, no endpoint."""
-    if directive.situation and (directive.algorithm or directive.env_type):
+    if block.situation and (block.algorithm or block.env_type):
         raise BlockError("give either `situation:` or `algorithm:` + `env_type:`, not both", key="situation")
     overrides: dict[str, Any] = {"endpoint": None, "api_key": None}
-    if directive.name is not None:
-        overrides["name"] = directive.name
-    if any(field in directive.model_fields_set for field in ENV_FIELDS):
+    if block.name is not None:
+        overrides["name"] = block.name
+    if any(field in block.model_fields_set for field in ENV_FIELDS):
         for field in ENV_FIELDS:
-            value = getattr(directive, field)
+            value = getattr(block, field)
             overrides[field] = Deployment.model_fields[field].default if value is None else value
     situation: Situation
-    if directive.situation:
-        situation = cast("Situation", directive.situation)  # checked by the model
-    elif directive.algorithm and directive.env_type:
-        overrides["algorithm"] = directive.algorithm
-        overrides["env_type"] = directive.env_type
+    if block.situation:
+        situation = cast("Situation", block.situation)  # checked by the model
+    elif block.algorithm and block.env_type:
+        overrides["algorithm"] = block.algorithm
+        overrides["env_type"] = block.env_type
         # A bare deployment just to classify: Deployment validates env_type and the pair.
-        bare = Deployment(name="x", algorithm=directive.algorithm, env_type=cast(Any, directive.env_type))
+        bare = Deployment(name="x", algorithm=block.algorithm, env_type=cast(Any, block.env_type))
         situation = bare.situation
     else:
         raise BlockError("say which snippets: `situation:` (or `algorithm:` + `env_type:`)")
     return example(situation, **overrides)
 
 
-def _panel(directive: Directive, options: SiteOptions) -> tuple[list[Tab], str]:
+def _panel(block: Block, options: SiteOptions) -> tuple[list[Tab], str]:
     placeholders = options.placeholders
-    if directive.name is not None:
-        placeholders = placeholders.model_copy(update={"name": directive.name})
-    profile = directive.profile or options.profile
+    if block.name is not None:
+        placeholders = placeholders.model_copy(update={"name": block.name})
+    profile = block.profile or options.profile
     panel = render_panel(
-        deployment(directive), profile=profile, key_display="placeholders", placeholders=placeholders
+        deployment(block), profile=profile, key_display="placeholders", placeholders=placeholders
     )
     return panel.tabs, panel.situation
 
 
-def _select(directive: Directive, options: SiteOptions, tabs: list[Tab], situation: str) -> list[Tab]:
+def _select(block: Block, options: SiteOptions, tabs: list[Tab], situation: str) -> list[Tab]:
     """The tabs the block asks for (in the page's order, whatever order `tabs:` lists), with its languages."""
     have = {tab.id: tab for tab in tabs}
-    explicit = directive.tabs is not None
-    wanted = directive.tabs if directive.tabs is not None else options.tabs or tuple(have)
+    explicit = block.tabs is not None
+    wanted = block.tabs if block.tabs is not None else options.tabs or tuple(have)
     if missing := [tab_id for tab_id in wanted if tab_id not in have] if explicit else []:
         shown = f"is not shown for situation {situation!r}; it has: {', '.join(have)}"
         raise BlockError(f"tab {missing[0]!r} {shown}", key="tabs")
-    languages = directive.languages
+    languages = block.languages
     chosen = []
     for tab in tabs:
         if tab.id not in wanted:
             continue
-        if languages is None or (not tab.snippets and explicit):
+        if languages is None or (tab.kind == "chat" and explicit):
             # Settings, not code: shown with `languages:` only when asked for by name.
             chosen.append(tab)
             continue
@@ -290,4 +394,3 @@ def _select(directive: Directive, options: SiteOptions, tabs: list[Tab], situati
             key="languages" if languages else "tabs",
         )
     return chosen
-
