@@ -23,7 +23,7 @@ from .examples import example
 from .languages import LANGUAGES
 from .panel import Tab, render_panel
 from .render import Placeholders, SnippetError
-from .rules import RuleTableError, rule_table
+from .rules import DEFAULT_VARIANT, RuleTableError, rule_table
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -59,6 +59,8 @@ ProfileId = Annotated[str, _known("profile", lambda: rule_table().profiles)]
 SituationId = Annotated[str, _known("situation", lambda: rule_table().situations)]
 TabIds = Annotated[tuple[Annotated[str, _known("tab", lambda: rule_table().tabs)], ...], _one_or_many]
 LanguageIds = Annotated[tuple[Annotated[str, _known("language", all_languages)], ...], _one_or_many]
+# `both`: each snippet, then its other variants (a stream beside its one-shot request).
+VariantId = Annotated[str, _known("variant", lambda: [DEFAULT_VARIANT, *rule_table().variants, "both"])]
 
 
 class SiteOptions(BaseModel):
@@ -83,6 +85,7 @@ class Block(BaseModel):
     env_type: str | None = None
     tabs: TabIds | None = None
     languages: LanguageIds | None = None
+    variant: VariantId | None = None
     profile: ProfileId | None = None
     style: Style | None = None
     name: str | None = None
@@ -126,6 +129,9 @@ class SnippetView:
 
     language: str
     label: str
+    """The language's title, with the variant's beside it when not the default: `Python (Stream)`."""
+    sync: str
+    """What tabs of the same snippet share across a page: the language id, and the variant's."""
     lexer: str
     code: str
     install: str | None
@@ -160,7 +166,10 @@ class Rendered:
 
 def _snippet(s: Snippet) -> SnippetView:
     declared = LANGUAGES[s.language]
-    return SnippetView(s.language, declared.title, declared.lexer, s.code.rstrip("\n"), s.install, s.run)
+    label, sync = declared.title, s.language
+    if s.variant != DEFAULT_VARIANT:
+        label, sync = f"{label} ({rule_table().variants[s.variant].title})", f"{sync}-{s.variant}"
+    return SnippetView(s.language, label, sync, declared.lexer, s.code.rstrip("\n"), s.install, s.run)
 
 
 def chat_text(chat: ChatPlayground | None) -> ChatText:
@@ -370,27 +379,32 @@ def _select(block: Block, options: SiteOptions, tabs: list[Tab], situation: str)
         shown = f"is not shown for situation {situation!r}; it has: {', '.join(have)}"
         raise BlockError(f"tab {missing[0]!r} {shown}", key="tabs")
     languages = block.languages
+    variant = block.variant or DEFAULT_VARIANT
     chosen = []
     for tab in tabs:
         if tab.id not in wanted:
             continue
-        if languages is None or (tab.kind == "chat" and explicit):
+        if tab.kind == "chat" and (languages is None or explicit):
             # Settings, not code: shown with `languages:` only when asked for by name.
             chosen.append(tab)
             continue
-        snippets = [s for s in tab.snippets if s.language in languages]
+        in_language = [s for s in tab.snippets if languages is None or s.language in languages]
+        snippets = [s for s in in_language if variant in ("both", s.variant)]
         if snippets:
             chosen.append(tab.model_copy(update={"snippets": snippets}))
+        elif explicit and in_language:
+            variants = ", ".join(dict.fromkeys(s.variant for s in in_language))
+            raise BlockError(f"tab {tab.id!r} has no {variant!r} snippet; it has: {variants}", key="variant")
         elif explicit and tab.snippets:
             raise BlockError(
-                f"tab {tab.id!r} has no snippet in {', '.join(languages)}; "
+                f"tab {tab.id!r} has no snippet in {', '.join(languages or ())}; "
                 f"it has: {', '.join(s.language for s in tab.snippets)}",
                 key="languages",
             )
     if not chosen:
         raise BlockError(
             f"nothing to show: no tab of situation {situation!r} matches "
-            f"tabs {list(wanted)} and languages {list(languages or [])}",
-            key="languages" if languages else "tabs",
+            f"tabs {list(wanted)}, languages {list(languages or [])} and variant {variant!r}",
+            key="variant" if block.variant else "languages" if languages else "tabs",
         )
     return chosen

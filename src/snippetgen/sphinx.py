@@ -150,7 +150,7 @@ def _block(rendered: Rendered) -> nodes.Element:
 def _tab_content(tab: TabView) -> list[nodes.Node]:
     if len(tab.snippets) <= 1:
         return [*_chat(tab), *(node for s in tab.snippets for node in _code(s))]
-    items = [(s.label, s.language, _code(s)) for s in tab.snippets]
+    items = [(s.label, s.sync, _code(s)) for s in tab.snippets]
     return [_tab_set(items, "snippetgen-language")]
 
 
