@@ -108,6 +108,24 @@ def shfmt_differences(files: dict[str, str], folder: Path) -> list[str]:
     return [result.stdout] if result.returncode else []
 
 
+def _gofmt() -> str:
+    gofmt = shutil.which("gofmt")
+    if gofmt is None:
+        pytest.fail("gofmt is missing: run `bash tests/run.sh` (it installs Debian's golang-go)", pytrace=False)
+    return gofmt
+
+
+def gofmt_differences(files: dict[str, str], folder: Path) -> list[str]:
+    """One `gofmt -d` run over all the files: its diffs (a syntax error fails)."""
+    if not files:
+        return []
+    paths = _write(folder, files)
+    result = subprocess.run([_gofmt(), "-d", *map(str, paths)], capture_output=True, text=True, timeout=TIMEOUT)
+    if result.returncode not in (0, 1) or result.stderr.strip():
+        pytest.fail(f"gofmt failed: {result.stderr[-2000:]}")
+    return [result.stdout] if result.stdout.strip() else []
+
+
 def _report(diffs: list[str], cases: dict[str, str] | None = None) -> str:
     made = "\n".join(f"{k}: {v}" for k, v in (cases or {}).items())
     return "\n\n".join(diffs)[:20_000] + (f"\n\nmade by:\n{made}"[:5000] if made else "")
@@ -132,6 +150,11 @@ def test_every_javascript_snapshot_is_what_prettier_prints(tmp_path):
 
 def test_every_shell_snapshot_is_what_shfmt_prints(tmp_path):
     diffs = shfmt_differences(_snapshot_files(".sh"), tmp_path)
+    assert not diffs, _report(diffs)
+
+
+def test_every_go_snapshot_is_what_gofmt_prints(tmp_path):
+    diffs = gofmt_differences(_snapshot_files(".go"), tmp_path)
     assert not diffs, _report(diffs)
 
 
@@ -227,6 +250,13 @@ def test_hostile_shell_renders_are_what_shfmt_prints(hostile_renders, tmp_path):
     assert not diffs, _report(diffs)
 
 
+def test_hostile_go_renders_are_what_gofmt_prints(hostile_renders, tmp_path):
+    files = {name: code for name, code, language, _ in hostile_renders if language == "go"}
+    assert len(files) > 200
+    diffs = gofmt_differences(files, tmp_path)
+    assert not diffs, _report(diffs)
+
+
 def test_hostile_python_renders_are_what_black_prints(hostile_renders):
     python = [(name, code) for name, code, language, _ in hostile_renders if language == "python"]
     assert len(python) > 200
@@ -290,6 +320,33 @@ def test_constants_keys_and_arrays_are_what_prettier_prints(tmp_path):
     )
     files = {"constants.mjs": constants, "objects.mjs": objects, "arrays.mjs": trees, "nested.mjs": nested}
     diffs = prettier_differences(files, tmp_path)
+    assert not diffs, _report(diffs)
+
+
+def test_go_constants_and_trees_are_what_gofmt_prints(tmp_path):
+    """gofmt aligns the values of a map's `key: value` lines, in sections that depend on
+    the keys' sizes (literals.go_key_columns): keys of every width around its thresholds."""
+    rng = random.Random(20261203)
+    texts = _texts(rng, 1500)
+    constants = "package main\n\n" + "".join(
+        literals.go(text, assign=f"const {_constant_name(rng, i)} =") + "\n" for i, text in enumerate(texts)
+    )
+    values = [1, True, None, -2.5, "v" * 70, np.zeros(3, np.int8), np.arange(40, dtype=np.float32) / 7,
+              np.full(70, 0.25), np.array([np.nan, -0.0], np.float32), np.ones(2, np.float16), np.array(3)]
+    trees = []
+    for i in range(400):
+        sizes = [rng.choice([1, 2, 5, 10, 38, 39, 40, 41, 42, 60, 100, 101, 120, 300]) for _ in range(rng.randint(1, 8))]
+        tree = {rng.choice(texts[:300])[:size] + str(j): rng.choice(values) for j, size in enumerate(sizes)}
+        if rng.random() < 0.3:
+            tree = [tree, rng.choice(values)]
+        indent = rng.randint(1, 3)
+        line = literals.go(tree, assign=f"t{i} :=", indent=indent)
+        opened = "".join("\t" * depth + "if true {\n" for depth in range(1, indent))
+        closed = "".join("\t" * depth + "}\n" for depth in reversed(range(1, indent)))
+        body = "\t" * indent + line + "\n" + "\t" * indent + f"_ = t{i}\n"
+        trees.append(f"func f{i}() {{\n{opened}{body}{closed}}}\n")
+    files = {"constants.go": constants, "trees.go": "package main\n\n" + "\n".join(trees)}
+    diffs = gofmt_differences(files, tmp_path)
     assert not diffs, _report(diffs)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import shlex
+import subprocess
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 
 from snippetgen import literals
 from snippetgen.unsafe import PATTERN as UNSAFE
+from toolchains import environment, runner
 
 NASTY = [
     "",
@@ -142,3 +145,57 @@ def test_javascript_wraps_long_objects_one_entry_per_line():
 def test_python_literal_of_a_uniform_array_keeps_negative_zero():
     rebuilt = eval(literals.python(np.full(2, -0.0)), {"np": np})  # noqa: S307 - our own literal
     assert np.signbit(rebuilt).all()
+
+
+# ---------------------------------------------------------------- Go: read back by the Go compiler
+
+# Every code point but lone surrogates, NUL and unsafe.py's among them.
+GO_TEXT = st.text(st.characters(blacklist_categories=("Cs",))) | st.sampled_from([*NASTY, "\x00", "a\x00b"])
+
+
+def go_read_back(values: list[str], tmp_path) -> list[bytes]:
+    """The bytes of each value's Go literal, as one Go program prints them (hex, one a line)."""
+    items = "".join(f"\t{literals.go(v)},\n" for v in values)
+    source = (
+        'package main\n\nimport "fmt"\n\nvar values = []string{\n' + items + "}\n\n"
+        'func main() {\n\tfor _, v := range values {\n\t\tfmt.Printf("%x\\n", v)\n\t}\n}\n'
+    )
+    assert not UNSAFE.search(source), "a Go literal holds a code point raw"
+    (tmp_path / "values.go").write_text(source, encoding="utf-8")
+    result = subprocess.run(
+        [*runner("go"), "values.go"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), **environment("go")},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return [bytes.fromhex(line) for line in result.stdout.splitlines()]
+
+
+@settings(max_examples=4, deadline=None)
+@given(st.lists(GO_TEXT, min_size=1, max_size=400))
+def test_go_literal_compiles_back_to_the_utf8_of_the_value(tmp_path_factory, batch):
+    got = go_read_back(batch, tmp_path_factory.mktemp("go"))
+    assert got == [value.encode("utf-8") for value in batch]
+
+
+def test_go_literal_escapes_what_a_terminal_acts_on():
+    assert literals.go("agent\x1b[201~\x15echo PWNED\r") == '"agent\\x1b[201~\\x15echo PWNED\\x0d"'
+    assert literals.go("\u202e\u2066\u200b\ufeff\x85\u2028\x00") == '"\\u202e\\u2066\\u200b\\ufeff\\u0085\\u2028\\x00"'
+    assert literals.go('say "hi"\\\n\t🦀') == '"say \\"hi\\"\\\\\\n\\t🦀"'
+    assert literals.go(None) == "nil" and literals.go(True) == "true" and literals.go(-3) == "-3"
+    assert literals.go({"a": 1.5, "b": [0.1, None]}) == 'map[string]any{"a": 1.5, "b": []any{0.1, nil}}'
+
+
+def test_go_literal_refuses_a_lone_surrogate():
+    with pytest.raises(ValueError, match="lone surrogate U\\+D800"):
+        literals.go("a\ud800")
+
+
+def test_go_arrays_are_typed_slices_behind_their_npy_header():
+    assert literals.go(np.zeros(3, np.float32)) == "npy(NPY_FLOAT32_1X3, []float32{0, 0, 0})"
+    assert literals.go(np.array(2)) == "npy(NPY_INT64_1, []int64{2})"
+    assert literals.go(np.array([True, False])) == "npy(NPY_BOOL_1X2, []bool{true, false})"
+    assert literals.go(np.zeros(100, np.uint8)) == "npy(NPY_UINT8_1X100, make([]uint8, 100))"
+    assert literals.go(np.full(70, 0.5)) == "npy(NPY_FLOAT64_1X70, filled(70, float64(0.5)))"
+    # No Go constant is NaN or -0: such arrays, and float16 ones, go as their bits.
+    assert literals.go(np.array([np.nan, -0.0], np.float32)) == "npy(NPY_FLOAT32_1X2, []uint32{0x7fc00000, 0x80000000})"
+    assert literals.go(np.ones(2, np.float16)) == "npy(NPY_FLOAT16_1X2, []uint16{0x3c00, 0x3c00})"

@@ -27,7 +27,7 @@ from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
 from snippetgen.spaces import example
 from snippetgen.wire import from_wire, npy_base64, to_wire
-from toolchains import runner, syntax_error
+from toolchains import environment, runner, syntax_error
 from space_cases import SPACES, batched_leaves, gymnasium_space
 
 LANGUAGES = tuple(rule_table().tabs["manual_http"].languages)
@@ -96,7 +96,8 @@ def run(code: str, language: str, directory: Path, env: dict | None = None) -> s
     filename = DECLARED[language].filename("manual_http")
     (directory / filename).write_text(code, encoding="utf-8")
     # No proxy variables: requests to 127.0.0.1 must not leave the machine.
-    clean = {"PATH": os.environ["PATH"], "HOME": str(directory), "LANG": "C.UTF-8", **(env or {})}
+    clean = {"PATH": os.environ["PATH"], "HOME": str(directory), "LANG": "C.UTF-8", **environment(language),
+             **(env or {})}
     return subprocess.run(
         [*INTERPRETERS[language], filename], cwd=directory, env=clean,
         capture_output=True, text=True, encoding="utf-8", timeout=RUN_LIMIT_SECONDS,

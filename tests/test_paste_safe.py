@@ -32,6 +32,7 @@ from snippetgen.assignment import assignment
 from snippetgen.examples import example
 from snippetgen.rules import rule_table
 from snippetgen.unsafe import PATTERN, UNSAFE, check, describe
+from test_literals import go_read_back
 
 FAKE_KEY = "fake-key-0123456789"
 PASTE_JACK = "agent\x1b[201~\x15echo PWNED\r"
@@ -323,6 +324,8 @@ def test_every_unsafe_code_point_round_trips_through_every_language(tmp_path):
     ] + [PASTE_JACK, "plain 'quoted' name"]
     for language, got in executed(batch, tmp_path).items():
         assert got == batch, language
+    # Go once, over the same batch: its literals print the values' UTF-8.
+    assert go_read_back(batch, tmp_path) == [text.encode("utf-8") for text in batch]
     assert not (tmp_path / "pwned").exists()
 
 

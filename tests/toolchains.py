@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,21 @@ def command(argv: tuple[str, ...]) -> list[str]:
 
 def runner(language: str) -> list[str]:
     return command(LANGUAGES[language].runner)
+
+
+@functools.cache
+def _go_env() -> dict[str, str]:
+    # One build cache for the whole suite (and across runs): a snippet run in a clean
+    # environment would otherwise rebuild net/http and the rest of the standard library.
+    go = command(("go",))[0]
+    found = subprocess.run([go, "env", "GOCACHE", "GOPATH"], capture_output=True, text=True, check=True)
+    cache, path = found.stdout.splitlines()
+    return {"GOCACHE": cache, "GOPATH": path, "GOFLAGS": "-buildvcs=false", "GOTOOLCHAIN": "local"}
+
+
+def environment(language: str) -> dict[str, str]:
+    """What a language's runner needs beyond a clean environment (PATH, HOME, LANG)."""
+    return _go_env() if LANGUAGES[language].runner[0] == "go" else {}
 
 
 def syntax_error(code: str, language: str, directory: Path) -> str | None:

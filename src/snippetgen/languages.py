@@ -27,8 +27,8 @@ class Language:
     """The Pygments lexer."""
     literal: str
     """The literal filter (literals.FILTERS) its templates print values with."""
-    formatter: Literal["black", "prettier", "shfmt"]
-    """black; Prettier 3 with its defaults; `shfmt -i 2`."""
+    formatter: Literal["black", "prettier", "shfmt", "gofmt"]
+    """black; Prettier 3 with its defaults; `shfmt -i 2`; gofmt."""
     run: str
     """How a user runs the saved file: `{filename}` is its name."""
     install: str | None
@@ -110,6 +110,20 @@ _DECLARATIONS = (
         runner=("node",),
         syntax_check=("node", "--check"),
         line_budgets=_budgets(60, 70, 80, 40),
+    ),
+    Language(
+        id="go",
+        title="Go",
+        extension="go",
+        lexer="go",
+        literal="go",
+        formatter="gofmt",
+        run="go run {filename}",
+        install="Go 1.21 or newer; the standard library only",
+        runner=("go", "run"),
+        # Parses without type checking, as node --check does: a placeholder still passes.
+        syntax_check=("gofmt", "-l", "-e"),
+        line_budgets=_budgets(90, 110, 110, 90),
     ),
 )
 

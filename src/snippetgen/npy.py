@@ -14,7 +14,7 @@ import base64
 import io
 from functools import lru_cache
 
-from .literals import Code, npy_header_name
+from .literals import Code, fills_go_array, npy_header_name
 from .spaces import DictSpace, TupleSpace
 from .wire import built
 
@@ -75,6 +75,8 @@ def context(deployment, values: dict) -> dict:
         "sends_tree": obs is None or multi_agent or isinstance(obs, (dict, tuple)),
         "answers_tree": _has_tree(deployment.action_space),
         "npy_headers": js_headers(obs, mask, env_defined),
+        # Go builds a large array of one nonzero value with a helper (zeros need none).
+        "fills_arrays": any(fills_go_array(array) for array in _leaves((obs, mask, env_defined))),
         # The CLI's JSON observation is built by Python when printing it would list a large array.
         "obs_json_built": any(built(array) for array in _leaves(obs)),
         # JavaScript writes a header itself only for an array the snippet leaves to the user.
