@@ -421,18 +421,17 @@ def _go_array_parts(value: np.ndarray) -> tuple[str, str, list[str], bool]:
     """(header constant, element type, items, whether the items are one fill value)."""
     name = value.dtype.name
     flat = value.ravel()
-    element = _GO_TYPES.get(name)
     bits = name == "float16" or (
         value.dtype.kind == "f"
         and not all(math.isfinite(v) and not (v == 0 and math.copysign(1, v) < 0) for v in flat.tolist())
     )
-    if element is None and not bits:
+    element = _GO_BITS[name] if bits else _GO_TYPES.get(name)
+    if element is None:
         raise TypeError(f"no Go slice for dtype {name}")
     fills = built(value)
     items = flat[:1] if fills else flat
     if bits:
         # The header names the dtype; the hex items are its bits.
-        element = _GO_BITS[name]
         digits = value.dtype.itemsize * 2
         texts = [f"0x{n:0{digits}x}" for n in items.view(f"<u{value.dtype.itemsize}").tolist()]
     elif value.dtype.kind == "f":
