@@ -18,6 +18,8 @@ from snippetgen.examples import example, examples
 from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
 
+import toolchains
+
 # The renderer keeps skeletons on disk (caches.py): the suite uses a folder of its own.
 _SKELETON_CACHE = tempfile.mkdtemp(prefix="snippetgen-test-cache-")
 os.environ["SNIPPETGEN_CACHE_DIR"] = _SKELETON_CACHE
@@ -121,10 +123,13 @@ def run_snippet(tmp_path_factory):
         home = home or tmp_path_factory.mktemp("home")
         path = home / snippet.filename
         path.write_text(snippet.copy_code, encoding="utf-8")
+        # Other languages run as their declaration says, with its toolchain's environment.
+        argv = _RUNNERS.get(snippet.language) or toolchains.runner(snippet.language)
+        env = snippet_environment(home, base_url=base_url, api_key=api_key) | toolchains.environment(snippet.language)
         return subprocess.run(
-            [*_RUNNERS[snippet.language], str(path)],
+            [*argv, str(path)],
             cwd=home,
-            env=snippet_environment(home, base_url=base_url, api_key=api_key),
+            env=env,
             capture_output=True,
             text=True,
             encoding="utf-8",

@@ -12,8 +12,8 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here);
-# the Manual HTTP tests run curl and JavaScript snippets with curl, jq and node; the
-# formatter tests check snippets with shfmt and Prettier (npm, pinned in tests/formatters).
+# the Manual HTTP tests run curl, JavaScript and Go snippets with curl, jq, node and go; the
+# formatter tests check snippets with shfmt, gofmt and Prettier (npm, pinned in tests/formatters).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
@@ -21,6 +21,8 @@ command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v shfmt >/dev/null 2>&1 || missing+=(shfmt)
+# Go snippets run with `go run` and are checked with gofmt.
+{ command -v go && command -v gofmt; } >/dev/null 2>&1 || missing+=(golang-go)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
     echo "Installing Debian's ${missing[*]} for the test suite..." >&2

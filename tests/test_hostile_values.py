@@ -97,6 +97,33 @@ def shell_constant(script: str, name: str) -> str:
     return value
 
 
+# What the go filter writes inside a Go string literal, and what Go reads it as.
+_GO_ESCAPE = re.compile(r'\\(x[0-9a-f]{2}|u[0-9a-f]{4}|[\\"nt])|([^\\"])')
+
+
+def go_constants(code: str) -> dict[str, str]:
+    """The values of top-level `const name = "<literal>"` lines, read as Go reads the literal."""
+    constants = {}
+    for found in re.finditer(r'^const (\w+) = "((?:[^\\"\n]|\\.)*)"$', code, re.MULTILINE):
+        out = bytearray()
+        end = 0
+        for part in _GO_ESCAPE.finditer(found.group(2)):
+            assert part.start() == end, f"not an escape the go filter writes: {found.group(2)[end:end + 6]!r}"
+            escape, plain = part.groups()
+            if plain is not None:
+                out += plain.encode("utf-8")
+            elif escape[0] == "x":
+                out.append(int(escape[1:], 16))
+            elif escape[0] == "u":
+                out += chr(int(escape[1:], 16)).encode("utf-8")
+            else:
+                out += {"n": b"\n", "t": b"\t"}.get(escape, escape.encode())
+            end = part.end()
+        assert end == len(found.group(2))
+        constants[found.group(1)] = out.decode("utf-8")
+    return constants
+
+
 # ---------------------------------------------------------------- the static round trip
 
 _TEXT_CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
@@ -161,6 +188,11 @@ def test_values_round_trip_through_every_language(situation, profile, python_tab
         constants = python_constants(snippet("manual_http", "python", key_display="masked"))
         assert constants["API_KEY"] == key
         assert constants["ENDPOINT"] == deployment.endpoint
+        # Go's constants, read back as the Go compiler reads them (test_literals.py runs it).
+        go = go_constants(snippet("manual_http", "go", key_display="masked"))
+        assert (go["apiKey"], go["endpoint"]) == (key, deployment.endpoint)
+        if llm:
+            assert go["prompt"] == prompt
     if llm:
         assert constants["PROMPT"] == prompt
 
@@ -221,6 +253,7 @@ def test_hostile_values_reach_the_sandbox_exactly_and_never_run(hostile, run_sni
     problems = []
     for profile, tab, language in (
         ("documented", "manual_http", "python"),
+        ("documented", "manual_http", "go"),
         ("agilerl-arena-1", "arena_client", "python"),
         ("agilerl-arena-1", "arena_cli", "shell"),
     ):
@@ -237,7 +270,8 @@ def test_hostile_values_reach_the_sandbox_exactly_and_never_run(hostile, run_sni
     stream = [r for r in mine if r.path.endswith("/generate_stream")]
     lookups = [r.path.rsplit("/", 1)[1] for r in mine if r.path.startswith(PLATFORM)]
     expected = {
-        "manual HTTP /generate": [r.body["prompts"] for r in manual] == [[prompt]],
+        # Python and Go.
+        "manual HTTP /generate": [r.body["prompts"] for r in manual] == [[prompt], [prompt]],
         "client /generate": [r.body["prompts"] for r in client] == [[prompt]],
         "CLI /generate_stream": [r.body["prompt"] for r in stream] == [prompt],
         # client: one; CLI: list, then one.

@@ -427,3 +427,115 @@ def test_javascript_snippet_runs_in_a_browser_too(name, browser, space_sandbox):
         ("get_action", 200), ("predict", 200), ("generate", 200)}
     check_observations(deployment, calls)
     assert logs, "the snippet printed nothing"
+
+
+# ---------------------------------------------------------------- Go arrays with the standard library
+
+
+def go_helpers(headers, *, writes_headers: bool) -> str:
+    """A Go file's head and array helpers, rendered from the Go snippets' own partials."""
+    context = {"arrays": True, "api_key": "k", "endpoint": "http://127.0.0.1:9", "timeout": 30,
+               "npy_headers": headers, "writes_headers": writes_headers, "fills_arrays": True,
+               "answers_tree": True, "situation": "gym"}
+    parts = ["_imports", "_credentials", "_npy_headers", "_npy", "_from_npy", "_post"]
+    text = "".join(ENVIRONMENT.get_template(f"manual_http/go/{part}.go.jinja").render(context) for part in parts)
+    # os and strings: the test programs' own (a snippet imports them when it needs them).
+    return text.replace('\t"net/http"\n', '\t"net/http"\n\t"os"\n').replace(
+        '\t"regexp"\n', '\t"regexp"\n\t"strings"\n' if not writes_headers else '\t"regexp"\n')
+
+
+def run_go(source: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    (tmp_path / "arrays.go").write_text(source, encoding="utf-8")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), **environment("go")}
+    build = subprocess.run([INTERPRETERS["go"][0], "build", "-o", "arrays", "arrays.go"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=RUN_LIMIT_SECONDS)
+    assert build.returncode == 0, build.stderr
+    return subprocess.run([str(tmp_path / "arrays"), *args], capture_output=True, text=True,
+                          timeout=RUN_LIMIT_SECONDS)
+
+
+GO_MAIN = """
+func main() {{
+	_ = strings.TrimSpace
+	_ = os.Args
+	var out []any
+{body}
+	text, _ := json.Marshal(out)
+	fmt.Println(string(text))
+}}
+"""
+
+
+def test_go_sends_the_bytes_numpy_writes(tmp_path):
+    headers = npy.js_headers(SENT_ARRAYS)
+    body = "".join(f"\tout = append(out, {literals.go(array)})\n" for array in SENT_ARRAYS)
+    result = run_go(go_helpers(headers, writes_headers=False) + GO_MAIN.format(body=body), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [npy_base64(array) for array in SENT_ARRAYS]
+
+
+def test_go_writes_numpys_header_when_the_space_is_unknown(tmp_path):
+    cases = [(a.dtype.str, [1, *a.shape]) for a in SENT_ARRAYS if a.dtype != np.float16]
+    body = "".join(f"\tout = append(out, npyHeader({literals.go(d)}, {', '.join(map(str, s))}))\n" for d, s in cases)
+    result = run_go(go_helpers([], writes_headers=True) + GO_MAIN.format(body=body), tmp_path)
+    assert result.returncode == 0, result.stderr
+    want = [base64.b64encode(npy.header(np.dtype(d).name, tuple(s))).decode("ascii") for d, s in cases]
+    assert json.loads(result.stdout) == want
+
+
+def _npy_version(array: np.ndarray, version: tuple[int, int]) -> str:
+    import io
+
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.expand_dims(array, 0), version=version)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def test_go_reads_the_arrays_answers_come_back_in_whatever_npy_version(tmp_path):
+    """Each array read back: its shape, and its values written again (the bytes NumPy wrote)."""
+    encoded = [npy_base64(array) for array in ANSWER_ARRAYS]
+    encoded += [_npy_version(array, version) for array in ANSWER_ARRAYS for version in ((2, 0), (3, 0))]
+    wanted = ANSWER_ARRAYS + [array for array in ANSWER_ARRAYS for _ in range(2)]
+    body = "".join(
+        f"\tout = append(out, readBack({literals.go(text)}))\n" for text in encoded
+    )
+    read_back = """
+func readBack(encoded string) []any {
+	array := fromNpy(encoded)
+	var written bytes.Buffer
+	binary.Write(&written, binary.LittleEndian, array["values"])
+	return []any{array["shape"], fmt.Sprintf("%x", written.Bytes())}
+}
+"""
+    result = run_go(go_helpers([], writes_headers=False) + read_back + GO_MAIN.format(body=body), tmp_path)
+    assert result.returncode == 0, result.stderr
+    for array, (shape, data) in zip(wanted, json.loads(result.stdout), strict=True):
+        assert shape == list(array.shape) and bytes.fromhex(data) == array.tobytes()
+
+
+def test_go_reads_a_tree_of_answers(tmp_path):
+    tree = {"move": np.array(1, dtype=np.int64), "both": [np.array([0.5], dtype=np.float32), None]}
+    body = f"\tout = append(out, fromWire({literals.go(to_wire(tree))}))\n"
+    result = run_go(go_helpers([], writes_headers=False) + GO_MAIN.format(body=body), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [{"move": {"shape": [], "values": [1]},
+                                          "both": [{"shape": [1], "values": [0.5]}, None]}]
+
+
+def test_go_refuses_big_endian_fortran_order_and_other_dtypes_by_name(tmp_path):
+    refused = {
+        "big-endian": npy_base64(np.zeros(2, ">f4")),
+        "Fortran order": _npy_version(np.asfortranarray(np.zeros((2, 3), np.float32)), (1, 0)),
+        "float16": npy_base64(np.zeros(2, np.float16)),
+        "not .npy": base64.b64encode(b"{}").decode("ascii"),
+    }
+    # One program: the case is the number of arguments it is given.
+    body = f"\tout = append(out, fromNpy({literals.go(list(refused.values()))}[len(os.Args)-1]))\n"
+    source = go_helpers([], writes_headers=False) + GO_MAIN.format(body=body)
+    results = [run_go(source, tmp_path)]
+    results += [subprocess.run([str(tmp_path / "arrays"), *["x"] * n], capture_output=True, text=True,
+                               timeout=RUN_LIMIT_SECONDS) for n in range(1, len(refused))]
+    for what, result in zip(refused, results, strict=True):
+        assert result.returncode != 0, what
+        assert ("not an .npy array of float32, float64, int8, int32, int64, uint8 or bool, little-endian "
+                "in C order") in result.stderr, (what, result.stderr)
