@@ -27,11 +27,12 @@ def run(*args, stdin=None, env_extra=None):
 def test_first_run_shows_one_panel_on_one_screen_then_the_other_situations():
     result = run()
     assert result.returncode == 0, result.stderr
-    assert len(result.stdout.splitlines()) <= 165  # the JavaScript tab is Prettier-formatted
+    # The JavaScript tab is Prettier-formatted; the Go tab carries its .npy reader and writer.
+    assert len(result.stdout.splitlines()) <= 260
     first, *others = examples()
     assert f"# {first.name} ·" in result.stdout
     for tab in ("## Arena client · python", "## Arena CLI · shell", "## Manual HTTP · python",
-                "## Manual HTTP · curl", "## Manual HTTP · javascript"):
+                "## Manual HTTP · curl", "## Manual HTTP · javascript", "## Manual HTTP · go"):
         assert tab in result.stdout
     for deployment in others:
         assert f"# {deployment.name} ·" not in result.stdout

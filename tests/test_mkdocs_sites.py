@@ -30,7 +30,7 @@ ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "mkdocs"
 SITE_EXAMPLE = ROOT / "site_example"
 SECRETS = ("example-key", "arena.example.com")
-CODE_LANGUAGES = {"language-python", "language-bash", "language-javascript"}
+CODE_LANGUAGES = {"language-python", "language-bash", "language-javascript", "language-go"}
 
 
 def article(path: Path) -> BeautifulSoup:

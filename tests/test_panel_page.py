@@ -176,9 +176,10 @@ def test_the_page_reads_without_javascript(browser, live):
             "Python",
             "curl",
             "JavaScript",
+            "Go",
         ):
             expect(row.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-        expect(row.locator("figure.snippet pre")).to_have_count(5)
+        expect(row.locator("figure.snippet pre")).to_have_count(6)
         for code in row.locator("figure.snippet pre").all():
             expect(code).to_be_visible()
         assert not visit.refused

@@ -100,7 +100,7 @@ suffix = "generate_stream"
     with pytest.raises(RuleTableError, match=r"missing cell: documented / llm / manual_http / python / stream"
                        r" \(no manual_http/python/llm.stream.py.jinja or manual_http/python/generate_stream.py.jinja"):
         load(rules)
-    for language, extension in (("python", "py"), ("curl", "sh"), ("javascript", "mjs")):
+    for language, extension in (("python", "py"), ("curl", "sh"), ("javascript", "mjs"), ("go", "go")):
         (copy / "manual_http" / language / f"generate_stream.{extension}.jinja").write_text("{{ route }}\n")
     table = load(rules)
     assert table.variants_of("llm", "manual_http") == ("request", "stream")

@@ -106,7 +106,7 @@ def test_code_is_highlighted_by_sphinx_with_the_languages_lexer(tabbed_site, pag
     found = {
         div["class"][0] for div in body(tabbed_site, page).select(".arena-snippet div[class^=highlight-]")
     }
-    assert found == {"highlight-python", "highlight-bash", "highlight-javascript"}
+    assert found == {"highlight-python", "highlight-bash", "highlight-javascript", "highlight-go"}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -121,7 +121,7 @@ def test_tabs_are_sphinx_design_tab_sets_synced_by_tab_and_language(tabbed_site,
     assert [label["data-sync-id"] for label in outer] == ["arena_client", "arena_cli", "manual_http"]
     assert {label["data-sync-group"] for label in outer} == {"snippetgen-tab"}
     inner = first.select(".sd-tab-content .sd-tab-set > label")
-    assert [label.get_text().strip() for label in inner] == ["Python", "curl", "JavaScript"]
+    assert [label.get_text().strip() for label in inner] == ["Python", "curl", "JavaScript", "Go"]
     assert {label["data-sync-group"] for label in inner} == {"snippetgen-language"}
     llm = tabbed[3].select_one(":scope > .sd-tab-set > label")
     assert llm.get_text().strip() == "Chat playground"
