@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from snippetgen import Deployment, literals, render_panel, render_snippet
+from snippetgen.arrays import npy_base64, shell_wire, to_wire
 from snippetgen.bench import BODY_LIMIT, WORST_PANEL_BYTES, worst_request
 from snippetgen.rules import rule_table
 from snippetgen.spaces import (
@@ -24,7 +25,6 @@ from snippetgen.spaces import (
     example,
     mask_example,
 )
-from snippetgen.wire import npy_base64, shell_wire, to_wire
 
 FAKE = {"endpoint": "https://arena.invalid/deployment", "api_key": "fake-key-for-tests-0000"}
 WAIT = 60

@@ -19,14 +19,14 @@ import numpy as np
 import pytest
 from pydantic import SecretStr
 
-from snippetgen import Deployment, literals, npy, render_snippet
+from snippetgen import Deployment, literals, render_snippet
+from snippetgen.arrays import from_wire, header, js_headers, npy_base64, to_wire
 from snippetgen.examples import examples
 from snippetgen.render import ENVIRONMENT
 from snippetgen.languages import LANGUAGES as DECLARED
 from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
 from snippetgen.spaces import example
-from snippetgen.wire import from_wire, npy_base64, to_wire
 from toolchains import runner, syntax_error
 from space_cases import SPACES, batched_leaves, gymnasium_space
 
@@ -351,7 +351,7 @@ def run_node(source: str, tmp_path: Path):
 
 
 def test_javascript_sends_the_bytes_numpy_writes(tmp_path):
-    helpers = javascript_helpers(npy.js_headers(SENT_ARRAYS), writes_headers=False)
+    helpers = javascript_helpers(js_headers(SENT_ARRAYS), writes_headers=False)
     arrays = ", ".join(literals.javascript(array) for array in SENT_ARRAYS)
     got = run_node(f"{helpers}\nconsole.log(JSON.stringify([{arrays}]));", tmp_path)
     assert got == [npy_base64(array) for array in SENT_ARRAYS]
@@ -361,7 +361,7 @@ def test_javascript_writes_numpys_header_when_the_space_is_unknown(tmp_path):
     cases = [(a.dtype.str, [1, *a.shape]) for a in SENT_ARRAYS if a.dtype != np.float16]
     calls = ", ".join(f"npyHeader({literals.javascript(d)}, {literals.javascript(s)})" for d, s in cases)
     got = run_node(f"{javascript_helpers([], writes_headers=True)}\nconsole.log(JSON.stringify([{calls}]));", tmp_path)
-    want = [base64.b64encode(npy.header(np.dtype(d).name, tuple(s))).decode("ascii") for d, s in cases]
+    want = [base64.b64encode(header(np.dtype(d).name, tuple(s))).decode("ascii") for d, s in cases]
     assert got == want
 
 

@@ -61,8 +61,8 @@ def install() -> Path:
 
 
 def against_httpsnippet(samples: int) -> dict[str, float]:
+    from ..arrays import to_wire
     from ..render import Request
-    from ..wire import to_wire
 
     script = install()
     deployment = example("gym")
