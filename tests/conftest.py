@@ -14,7 +14,8 @@ import pytest
 from hypothesis import settings
 from playwright.sync_api import expect, sync_playwright
 
-from snippetgen.examples import example, examples
+from snippetgen.examples import example_deployment as _example_deployment
+from snippetgen.examples import examples
 from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
 
@@ -75,7 +76,7 @@ def cell(request):
 
 @pytest.fixture
 def example_deployment():
-    return example
+    return _example_deployment
 
 
 # ---------------------------------------------------------------- running snippets

@@ -6,7 +6,7 @@ import pytest
 
 from snippetgen import format_conversation, generate_request, read_completion
 from snippetgen.chat import ChatError
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 
 
 def test_conversation_as_user_assistant_lines():
@@ -26,7 +26,7 @@ def test_bad_role_rejected():
 
 
 def test_generate_request_uses_endpoint_and_deployment_key():
-    deployment = example("llm")
+    deployment = example_deployment("llm")
     request = generate_request(deployment, [{"role": "user", "content": "Hi"}], params={"max_new_tokens": 10})
     assert request.url == f"{deployment.endpoint}/generate"
     assert request.headers == {"Authorization": f"Bearer {deployment.api_key.get_secret_value()}"}
@@ -39,7 +39,7 @@ def test_generate_request_uses_endpoint_and_deployment_key():
 
 def test_generate_request_needs_credentials():
     with pytest.raises(ChatError):
-        generate_request(example("llm", api_key=None), [])
+        generate_request(example_deployment("llm", api_key=None), [])
 
 
 def test_completion_from_first_result_row():

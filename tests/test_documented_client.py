@@ -24,7 +24,7 @@ from agilerl.arena import cli as arena_cli
 from agilerl.arena.client import ArenaClient
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import rule_table
 
 PROFILE = "documented"
@@ -36,7 +36,7 @@ def cells(tab: str):
 
 def rendered(cell) -> str:
     _, situation, tab, language = cell
-    return render_snippet(example(situation), tab, language=language, profile=PROFILE).code
+    return render_snippet(example_deployment(situation), tab, language=language, profile=PROFILE).code
 
 
 def method_calls(tree: ast.AST) -> dict[str, list[ast.Call]]:

@@ -23,7 +23,7 @@ from agilerl.arena import cli as arena_cli
 from pydantic import BaseModel
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import rule_table
 
 PROFILE = "agilerl-arena-1"
@@ -35,7 +35,7 @@ def cells(tab: str):
 
 def rendered(cell, **options) -> str:
     _, situation, tab, language = cell
-    return render_snippet(example(situation), tab, language=language, profile=PROFILE, **options).code
+    return render_snippet(example_deployment(situation), tab, language=language, profile=PROFILE, **options).code
 
 
 # ---------------------------------------------------------------- Python client calls

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import SITUATIONS, rule_table
 from snippetgen.sandbox import Sandbox
 from snippetgen.unsafe import PATTERN as UNSAFE
@@ -139,7 +139,7 @@ EXAMPLES_PER_CELL = -(-10_000 // (len(SITUATIONS) * len(PROFILES)))
 def test_values_round_trip_through_every_language(situation, profile, python_tab, name, key, prompt):
     """Each example checks the shell CLI cell and at most one Python cell: black makes a
     Python render the costly part, and 10,000 examples still give each thousands."""
-    deployment = example(situation, name=name, api_key=key)
+    deployment = example_deployment(situation, name=name, api_key=key)
     llm = situation == "llm"
 
     def snippet(tab, language, key_display="env"):
@@ -208,7 +208,7 @@ def hostile(tmp_path_factory):
     marker = tmp_path_factory.mktemp("hostile") / "injected"
     cases = hostile_cases(marker)
     user_key = f"user'\"$(touch${{IFS}}{marker})`x`\\"
-    deployments = [example("llm", name=name, api_key=key) for name, key, _ in cases]
+    deployments = [example_deployment("llm", name=name, api_key=key) for name, key, _ in cases]
     with Sandbox(deployments, user_key=user_key) as sb:
         yield marker, cases, sb
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.languages import LANGUAGES
 from snippetgen.rules import rule_table
 
@@ -33,7 +33,7 @@ BUDGETED = sorted(cell for cell in rule_table().expected_cells() if budget(cell)
 @pytest.mark.parametrize("cell", BUDGETED, ids="/".join)
 def test_shown_code_fits_its_line_budget(cell):
     profile, situation, tab, language = cell
-    code = render_snippet(example(situation), tab, language=language, profile=profile).code
+    code = render_snippet(example_deployment(situation), tab, language=language, profile=profile).code
     lines = len(code.splitlines())
     assert lines <= budget(cell), f"{lines} lines, budget {budget(cell)}"
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from snippetgen import Deployment, literals, render_snippet
 from snippetgen.assignment import assignment
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import rule_table
 from snippetgen.unsafe import PATTERN, UNSAFE, check, describe
 
@@ -245,14 +245,14 @@ def test_unvalidated_values_reach_no_snippet_raw(field):
     """The filters alone, with Deployment's check bypassed: every cell, every code point."""
     text = "x" + "".join(UNSAFE_CHARS[1:]) + "y"  # all but NUL, which no shell word can hold
     if field == "agent id":
-        base = example("pettingzoo")
+        base = example_deployment("pettingzoo")
         agents = ("player_0", text)
         update = {"agents": agents, **{
             space: {agent: getattr(base, space)["player_0"] for agent in agents}
             for space in ("observation_space", "action_space")
         }}
     else:
-        base = example("pettingzoo" if field == "env_id" else "gym")
+        base = example_deployment("pettingzoo" if field == "env_id" else "gym")
         update = {field: {"endpoint": "https://agent.example.com/" + text}.get(field, text)}
     deployment = base.model_copy(update=update)
     rendered = 0

@@ -38,10 +38,10 @@ def deployments_from(args) -> list[Deployment]:
         if args.situation and args.all:
             raise UsageError("--situation picks one built-in example; --all shows every one")
         if args.situation:
-            return [examples.example(args.situation)]
+            return [examples.example_deployment(args.situation)]
         if args.all or args.json:
             return examples.examples()
-        return [examples.example(SITUATIONS[0])]
+        return [examples.example_deployment(SITUATIONS[0])]
     if args.situation or args.all:
         raise UsageError(
             "--situation and --all pick built-in examples; they cannot be combined with a deployment"

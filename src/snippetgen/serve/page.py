@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from .. import Deployment, Panel, Snippet, rule_table
-from ..examples import example, examples
+from ..examples import example_deployment, examples
 from ..languages import LANGUAGES
 from .rendering import panel as render_panel
 
@@ -32,7 +32,7 @@ def reference_deployments() -> list[Deployment]:
 
     def not_ready(situation, name: str, **fields) -> Deployment:
         key = f"example-key-{name}-0000"
-        return example(situation, name=name, endpoint=f"{host}/{name}", api_key=key, **fields)
+        return example_deployment(situation, name=name, endpoint=f"{host}/{name}", api_key=key, **fields)
 
     return [
         *examples(),
