@@ -123,6 +123,7 @@ def test_the_encoder_writes_a_big_endian_or_fortran_array_as_every_reader_takes_
 def test_the_reader_reads_every_ok_vector(vector):
     got = arrays.read_npy(raw(vector))
     assert got.dtype == np.dtype(vector["dtype"]) and list(got.shape) == vector["shape"]
+    assert got.flags.writeable  # as np.load's arrays are
     assert got.ravel().tolist() == vector["values"]
     wire = base64.b64encode(raw(vector)).decode("ascii")
     assert np.array_equal(arrays.decode(wire, "obs"), np.load(VECTORS / vector["file"]))
@@ -220,3 +221,38 @@ def test_javascript_writes_numpys_bytes(vector, javascript):
     assert base64.b64decode(got["written"]) == raw(vector)
     if vector["shape"][:1] == [1]:  # a snippet's own literal of one sample, batch axis added
         assert base64.b64decode(got["printed"]) == raw(vector)
+
+
+def _with_header(text: str, data: bytes = b"") -> bytes:
+    """A version 1 file with this header text, padded as np.save pads it."""
+    length = len(text) + 1 + 64 - (10 + len(text) + 1) % 64
+    return b"\x93NUMPY\x01\x00" + length.to_bytes(2, "little") + text.encode().ljust(length - 1) + b"\n" + data
+
+
+MALFORMED = {
+    "not npy": (b"not npy at all", "not a .npy array"),
+    "an npz archive": (b"PK\x03\x04" + bytes(60), "not a single .npy array"),
+    "version 4": (b"\x93NUMPY\x04\x00" + raw(OK[0])[8:], "format version 4.0"),
+    "data cut short": (raw(OK[2])[:-1], "bytes of data, its header says"),
+    "header cut short": (raw(OK[2])[:40], "cut short"),
+    "object dtype": (_with_header("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", bytes(8)),
+                     "object arrays need pickle"),
+    "code in the header": (_with_header("{'descr': __import__('os').getcwd(), 'fortran_order': False, 'shape': ()}"),
+                           "no Python literal"),
+    "another key": (_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (), 'x': 1}"),
+                    "other keys"),
+    "a negative size": (_with_header("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"),
+                        "not a tuple of sizes"),
+    "no dtype": (_with_header("{'descr': '<q9', 'fortran_order': False, 'shape': (), }"), "describes no dtype"),
+    "an oversized header": (b"\x93NUMPY\x02\x00" + (20_000).to_bytes(4, "little") + b"{" * 20_000,
+                            "at most 10000"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_the_reader_names_what_is_wrong_with_other_bytes(case):
+    data, message = MALFORMED[case]
+    with pytest.raises(arrays.NpyError, match=message):
+        arrays.read_npy(data)
+    with pytest.raises(arrays.WireError, match=f"^obs: .*{message}"):
+        arrays.decode(base64.b64encode(data).decode("ascii"), "obs")

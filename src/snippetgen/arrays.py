@@ -133,7 +133,7 @@ def _header(raw: bytes) -> tuple[dict, int]:
     try:
         # What np.load does too: a literal, never code.
         fields = ast.literal_eval(raw[start : start + length].decode("utf-8" if major == 3 else "latin-1"))
-    except (ValueError, SyntaxError, MemoryError, RecursionError, UnicodeDecodeError):
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         raise NpyError("not a .npy array: its header is no Python literal") from None
     if not isinstance(fields, dict) or fields.keys() != _HEADER_KEYS:
         raise NpyError(f"not a .npy array: its header holds other keys than {sorted(_HEADER_KEYS)}")
@@ -156,11 +156,12 @@ def read_npy(raw: bytes) -> np.ndarray:
     try:
         dtype = np.lib.format.descr_to_dtype(fields["descr"])
     except Exception:
-        raise NpyError(f"not a .npy array: no dtype is described by {fields['descr']!r}") from None
+        # The descr itself stays out of the message: it is the sender's text, of any length.
+        raise NpyError("not a .npy array: its descr describes no dtype") from None
     if dtype.hasobject:
         raise NpyError("not a .npy array (numpy.save, allow_pickle=False): object arrays need pickle")
     if _big_endian(dtype):
-        raise NpyError(f"a big-endian .npy array ({fields['descr']!r}): send it little-endian, "
+        raise NpyError(f"a big-endian .npy array ({dtype.str}): send it little-endian, "
                        "as np.save writes on x86 and ARM (array.astype(array.dtype.newbyteorder('<')))")
     if fields["fortran_order"]:
         raise NpyError("a .npy array in Fortran order: send it in C order (np.ascontiguousarray(array))")
@@ -171,7 +172,8 @@ def read_npy(raw: bytes) -> np.ndarray:
         raise NpyError(f"not a .npy array: {len(raw) - start} bytes of data, its header says {size}")
     if size == 0:
         return np.zeros(shape, dtype)
-    return np.frombuffer(raw, dtype=dtype, count=count, offset=start).reshape(shape)
+    # A copy: writable, as np.load's arrays are, and not holding on to `raw`.
+    return np.frombuffer(raw, dtype=dtype, count=count, offset=start).reshape(shape).copy()
 
 
 # ---------------------------------------------------------------- the one tree walker
