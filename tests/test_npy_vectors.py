@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import importlib.util
+import io
 import json
 import shutil
 import subprocess
@@ -256,3 +257,13 @@ def test_the_reader_names_what_is_wrong_with_other_bytes(case):
         arrays.read_npy(data)
     with pytest.raises(arrays.WireError, match=f"^obs: .*{message}"):
         arrays.decode(base64.b64encode(data).decode("ascii"), "obs")
+
+
+@pytest.mark.parametrize("vector", REFUSED, ids=lambda v: v["file"])
+def test_the_sandbox_reads_what_np_load_reads(vector):
+    """The server side is np.load: it takes a big-endian or Fortran-order array as np.save wrote it."""
+    expected = np.load(io.BytesIO(raw(vector)), allow_pickle=False)
+    shapes: dict = {}
+    got = arrays.decode_tree(base64.b64encode(raw(vector)).decode("ascii"), "obs", shapes)
+    assert got.dtype == expected.dtype and got.shape == expected.shape and np.array_equal(got, expected)
+    assert shapes == {"obs": (expected.shape, expected.dtype.name)}

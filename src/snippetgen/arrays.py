@@ -145,12 +145,13 @@ def _header(raw: bytes) -> tuple[dict, int]:
     return fields, start + length
 
 
-def read_npy(raw: bytes) -> np.ndarray:
+def read_npy(raw: bytes, *, portable: bool = True) -> np.ndarray:
     """The array of one `.npy` file (any version), as np.load(allow_pickle=False) reads it.
 
-    NpyError for anything else, and for what other languages' readers would
-    misread: big-endian data and Fortran order (np.save writes neither from a
-    C-ordered array on x86 or ARM). Bytes after the data are ignored, as np.load does.
+    NpyError for anything else and, when `portable`, for what the snippets' readers in
+    other languages refuse: big-endian data and Fortran order (np.save writes neither
+    from a C-ordered array on x86 or ARM). The sandbox, like the Arena server's np.load,
+    reads both (`portable=False`). Bytes after the data are ignored, as np.load does.
     """
     fields, start = _header(raw)
     try:
@@ -160,10 +161,10 @@ def read_npy(raw: bytes) -> np.ndarray:
         raise NpyError("not a .npy array: its descr describes no dtype") from None
     if dtype.hasobject:
         raise NpyError("not a .npy array (numpy.save, allow_pickle=False): object arrays need pickle")
-    if _big_endian(dtype):
+    if portable and _big_endian(dtype):
         raise NpyError(f"a big-endian .npy array ({dtype.str}): send it little-endian, "
                        "as np.save writes on x86 and ARM (array.astype(array.dtype.newbyteorder('<')))")
-    if fields["fortran_order"]:
+    if portable and fields["fortran_order"]:
         raise NpyError("a .npy array in Fortran order: send it in C order (np.ascontiguousarray(array))")
     shape = fields["shape"]
     count = math.prod(shape)
@@ -173,7 +174,8 @@ def read_npy(raw: bytes) -> np.ndarray:
     if size == 0:
         return np.zeros(shape, dtype)
     # A copy: writable, as np.load's arrays are, and not holding on to `raw`.
-    return np.frombuffer(raw, dtype=dtype, count=count, offset=start).reshape(shape).copy()
+    order = "F" if fields["fortran_order"] else "C"
+    return np.frombuffer(raw, dtype=dtype, count=count, offset=start).reshape(shape, order=order).copy()
 
 
 # ---------------------------------------------------------------- the one tree walker
@@ -225,8 +227,9 @@ def encode(array) -> str:
     return base64.b64encode(npy_bytes(array)).decode("ascii")
 
 
-def decode(text, where: str = "array") -> np.ndarray:
-    """The reverse of `encode`; WireError names `where` when `text` is no such array."""
+def decode(text, where: str = "array", *, portable: bool = True) -> np.ndarray:
+    """The reverse of `encode`; WireError names `where` when `text` is no such array
+    (`portable`: see read_npy)."""
     if not isinstance(text, str):
         raise WireError(f"{where}: expected a base64 .npy string, got {type(text).__name__}")
     try:
@@ -234,7 +237,7 @@ def decode(text, where: str = "array") -> np.ndarray:
     except (binascii.Error, ValueError):
         raise WireError(f"{where}: not valid base64") from None
     try:
-        return read_npy(raw)
+        return read_npy(raw, portable=portable)
     except NpyError as error:
         raise WireError(f"{where}: {error}") from None
     except Exception:  # whatever else the bytes provoke is a bad request, not a crash
@@ -268,11 +271,11 @@ def from_wire(tree):
 
 
 def decode_tree(tree, where: str, arrays: dict[str, tuple[tuple[int, ...], str]]):
-    """Decode every leaf of a JSON tree, batch axis kept; record each leaf's shape and
-    dtype by dotted path (`where` is the root's)."""
+    """Decode every leaf of a JSON tree, batch axis kept, as the server reads it (any array
+    np.save writes); record each leaf's shape and dtype by dotted path (`where` is the root's)."""
 
     def leaf(text, path: str) -> np.ndarray:
-        array = decode(text, path)
+        array = decode(text, path, portable=False)
         arrays[path] = (tuple(array.shape), array.dtype.name)
         return array
 
