@@ -349,7 +349,8 @@ def shell_array_lines(tree) -> Code:
             item = "".join(f"\\x{byte:02x}" for byte in array.item)
             data = f"printf '{item}%.0s' $(seq {array.count})"
         header = f"base64 -d <<<{shell(array.header)}"
-        lines.append(f"{array.name}=\"$({{ {header}; {data}; }} | base64 | tr -d '\\n')\"")
+        # One pipeline: shfmt -i 2 writes a `{ a; b; }` group on lines of its own.
+        lines.append(f"{array.name}=\"$({header} | cat - <({data}) | base64 | tr -d '\\n')\"")
     return Code("\n".join(lines))
 
 
