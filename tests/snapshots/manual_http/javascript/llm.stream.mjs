@@ -33,8 +33,12 @@ while (true) {
   const { done, value } = await reader.read();
   if (done) break;
   const chunk = decoder.decode(value, { stream: true });
-  // A chunk starting "\n[ERROR:" means the deployment failed mid-stream.
-  if (chunk.startsWith("\n[ERROR:")) throw new Error(chunk.trim());
+  // "\n[ERROR:" starts the deployment's message when it fails mid-stream.
+  const error = chunk.indexOf("\n[ERROR:");
+  if (error >= 0) {
+    write(chunk.slice(0, error));
+    throw new Error(chunk.slice(error).trim());
+  }
   write(chunk);
 }
 write("\n");
