@@ -254,7 +254,10 @@ def _panel(directive: Directive, options: SiteOptions) -> tuple[list[Tab], str]:
     panel = render_panel(
         deployment(directive), profile=profile, key_display="placeholders", placeholders=placeholders
     )
-    return panel.tabs, panel.situation
+    # A block shows the one-shot snippets until it can ask for a variant.
+    one_shot = lambda tab: [s for s in tab.snippets if s.variant == "request"]  # noqa: E731
+    tabs = [tab.model_copy(update={"snippets": one_shot(tab)}) for tab in panel.tabs]
+    return tabs, panel.situation
 
 
 def _select(directive: Directive, options: SiteOptions, tabs: list[Tab], situation: str) -> list[Tab]:
