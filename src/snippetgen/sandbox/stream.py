@@ -37,6 +37,13 @@ class StreamControl:
         self._lock = threading.Lock()
         self._gate: threading.Event | None = None
         self._error: str | None = None
+        self._open = 0
+
+    @property
+    def open(self) -> int:
+        """Streams being sent now: one whose client went away is no longer counted."""
+        with self._lock:
+            return self._open
 
     @contextlib.contextmanager
     def hold_last(self) -> Iterator[threading.Event]:
@@ -69,14 +76,19 @@ class StreamControl:
             gate, error = self._gate, self._error
         if error is not None:
             chunks = [*chunks[: max(1, len(chunks) // 2)], error_chunk(error)]
-        return _send(chunks, gate)
+        return self._send(chunks, gate)
 
-
-async def _send(chunks: list[str], gate: threading.Event | None) -> AsyncIterator[bytes]:
-    for i, chunk in enumerate(chunks):
-        if gate is not None and i == len(chunks) - 1:
-            await _wait(gate)
-        yield chunk.encode()
+    async def _send(self, chunks: list[str], gate: threading.Event | None) -> AsyncIterator[bytes]:
+        with self._lock:
+            self._open += 1
+        try:
+            for i, chunk in enumerate(chunks):
+                if gate is not None and i == len(chunks) - 1:
+                    await _wait(gate)
+                yield chunk.encode()
+        finally:
+            with self._lock:
+                self._open -= 1
 
 
 async def _wait(gate: threading.Event) -> None:

@@ -37,7 +37,7 @@ from .. import (
     rule_table,
 )
 from ..render import missing_values
-from . import contract, page, rendering
+from . import contract, page, rendering, stream
 from .guard import LOGIN_PATH, SESSION_COOKIE, HostAllowList, TokenGuard, same_token, session_value
 from .models import PanelRequest, SnippetRequest, error_entries, panel_schema, redact, submitted_keys
 from .settings import ServiceSettings
@@ -423,8 +423,11 @@ def _page_routes(app: FastAPI, rows: page.Rows, settings: ServiceSettings) -> No
         component: str | None = None,
         tab: str | None = None,
         language: str | None = None,
+        variant: str = Query("request", max_length=100),
     ) -> JSONResponse:
-        text = page.copy_text(row(index), _profile(profile), component=component, tab=tab, language=language)
+        text = page.copy_text(
+            row(index), _profile(profile), component=component, tab=tab, language=language, variant=variant
+        )
         if text is None:
             raise HTTPException(404, "nothing to copy there")
         return JSONResponse(CopyText(text=text).model_dump(), headers=NO_STORE)
@@ -444,6 +447,13 @@ def _page_routes(app: FastAPI, rows: page.Rows, settings: ServiceSettings) -> No
             raise HTTPException(409, NOT_LIVE)
         reply = await _generate(deployment, turn.messages)
         return JSONResponse({"reply": reply}, headers=NO_STORE)
+
+    @app.post("/page/rows/{index}/chat/stream", include_in_schema=False, dependencies=from_page)
+    async def chat_stream(index: int, turn: ChatTurn) -> Response:
+        deployment = row(index)
+        if rows.sandbox is None:
+            raise HTTPException(409, NOT_LIVE)
+        return await stream.stream_turn(deployment, turn.messages, NO_STORE)
 
     # Routes match in order: the generated stylesheet before the static folder.
     @app.get("/static/highlight.css", include_in_schema=False)
