@@ -70,3 +70,15 @@ def zensical_built(source: Path, into: Path, config: str = "mkdocs.yml") -> Path
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     return project / "site"
+
+
+def sphinx_build(source: Path, out: Path, *args: str) -> tuple[int, str, str]:
+    """`sphinx-build -b html` in process (as `python -m sphinx` runs it): exit status, stdout, stderr."""
+    import io
+
+    from sphinx.cmd.build import build_main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        status = build_main(["-b", "html", "--no-color", *args, str(source), str(out)])
+    return status, stdout.getvalue(), stderr.getvalue()

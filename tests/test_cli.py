@@ -143,6 +143,6 @@ def test_rules_prints_matrix():
 
 
 def test_bench_runs_both_paths():
-    result = run("bench", "--rounds", "1")
+    result = run("bench", "--rounds", "1", "--samples", "50")
     assert result.returncode == 0, result.stderr
     assert "naive ms" in result.stdout and "outputs are identical" in result.stdout

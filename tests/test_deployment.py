@@ -197,3 +197,15 @@ def test_env_id_shapes():
 def test_pettingzoo_facts_only_for_pettingzoo():
     assert "pettingzoo deployments only" in str(error_of(env_defined_actions=True))
     assert "pettingzoo deployments only" in str(error_of(agents=["a"]))
+
+
+def test_a_space_and_a_mapping_of_agents_are_told_apart_by_type():
+    from snippetgen.spaces import Box
+
+    box = {"type": "Box", "shape": [2]}
+    single = Deployment(name="n", algorithm="PPO", env_type="gym", observation_space=Box.model_validate(box))
+    assert isinstance(single.observation_space, Box)
+    agents = Deployment(name="n", algorithm="MADDPG", env_type="pettingzoo", observation_space={"a": box})
+    assert isinstance(agents.observation_space, dict) and isinstance(agents.observation_space["a"], Box)
+    with pytest.raises(ValidationError, match="type"):
+        Deployment(name="n", algorithm="PPO", env_type="gym", observation_space={"type": "Nope"})

@@ -360,13 +360,14 @@ FIRST_PANEL = """
 import json, sys
 import snippetgen
 from snippetgen.examples import example
-assert not {"black", "numpy", "pygments"} & set(sys.modules), "imported by import snippetgen"
+from snippetgen.lazy import loaded
+assert not {m for m in ("black", "numpy", "pygments") if loaded(m)}, "imported by import snippetgen"
 deployment = example(
     "gym", name="disk-cache-name", api_key="disk-cache-key-0123456789", endpoint="https://disk.example.com/ep"
 )
 panel = snippetgen.render_panel(deployment)
-loaded = sorted({"black", "numpy"} & set(sys.modules))
-print(json.dumps({"panel": panel.model_dump(mode="json"), "loaded": loaded}))
+ran = [m for m in ("black", "numpy") if loaded(m)]
+print(json.dumps({"panel": panel.model_dump(mode="json"), "loaded": ran}))
 """
 
 

@@ -15,12 +15,11 @@ from pymdownx.superfences import SuperFencesException
 
 from block_cases import BAD_BLOCKS
 from snippetgen import Placeholders, render_snippet
+from snippetgen import docs as renderer_module
+from snippetgen.docs import Block, SiteOptions, render_block
 from snippetgen.rules import rule_table
 from snippetgen_mkdocs import fence
 from snippetgen_mkdocs import markdown as md
-from snippetgen_mkdocs import renderer as renderer_module
-from snippetgen_mkdocs.options import SiteOptions
-from snippetgen_mkdocs.renderer import Directive, render_block
 
 FENCE = {"name": "arena-snippet", "class": "arena-snippet", "format": fence.format}
 TABBED = {"pymdownx.tabbed": {"alternate_style": True}}
@@ -57,7 +56,7 @@ def codes(soup) -> list[str]:
 
 
 def expected_codes(situation: str, *, profile="documented", placeholders=None, only=None) -> list[str]:
-    deployment = renderer_module.deployment(Directive(situation=situation))
+    deployment = renderer_module.deployment(Block(situation=situation))
     return [
         render_snippet(
             deployment,

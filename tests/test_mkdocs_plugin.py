@@ -16,13 +16,12 @@ from mkdocs.structure.pages import Page
 
 from block_cases import BAD_BLOCKS
 from snippetgen import Placeholders, Snippet, Tab, render_snippet
-from snippetgen.panel import ChatPlayground
+from snippetgen import docs as renderer_module
+from snippetgen.docs import SiteOptions, view
 from snippetgen.languages import LANGUAGES
+from snippetgen.panel import ChatPlayground
 from snippetgen.rules import TEMPLATE_DIR, rule_table
 from snippetgen_mkdocs import markdown as md
-from snippetgen_mkdocs import renderer as renderer_module
-from snippetgen_mkdocs.options import SiteOptions
-from snippetgen_mkdocs.renderer import view
 
 MATERIAL_EXTENSIONS = [
     "admonition",
@@ -292,7 +291,7 @@ def test_every_snippet_of_a_situation_is_the_public_render(tabbed_site, situatio
     placeholders = Placeholders()
     expected = [
         render_snippet(
-            renderer_module.deployment(renderer_module.Directive(situation=situation)),
+            renderer_module.deployment(renderer_module.Block(situation=situation)),
             tab_id,
             language=language,
             key_display="placeholders",
@@ -336,7 +335,7 @@ def test_name_and_placeholders_reach_the_code(tmp_path):
         "```arena-snippet\nsituation: gym\nname: my-agent\ntabs: [arena_client, manual_http]\n```\n"
     )
     placeholders = Placeholders(name="my-agent", api_key="<KEY>", endpoint="https://docs.invalid")
-    deployment = renderer_module.deployment(renderer_module.Directive(situation="gym", name="my-agent"))
+    deployment = renderer_module.deployment(renderer_module.Block(situation="gym", name="my-agent"))
     expected = [
         render_snippet(
             deployment, tab, language=language, key_display="placeholders", placeholders=placeholders
@@ -597,7 +596,7 @@ def test_indented_block_keeps_its_yaml_nesting(tabbed_site):
     assert info == "python"
     space = {"type": "Box", "shape": [3]}
     deployment = renderer_module.deployment(
-        renderer_module.Directive(situation="gym", observation_space=space)
+        renderer_module.Block(situation="gym", observation_space=space)
     )
     assert deployment.observation_space is not None
     expected = render_snippet(

@@ -22,10 +22,9 @@ from bs4 import BeautifulSoup
 
 from block_cases import BAD_BLOCKS
 from site_builds import built, copied, mkdocs_build, zensical_build, zensical_built
-from snippetgen.rules import TEMPLATE_DIR, rule_table
-from snippetgen_mkdocs.options import SiteOptions
+from snippetgen.docs import SiteOptions, deployment, parse, render_block
 from snippetgen.languages import LANGUAGES
-from snippetgen_mkdocs.renderer import deployment, parse, render_block
+from snippetgen.rules import TEMPLATE_DIR, rule_table
 
 ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "mkdocs"

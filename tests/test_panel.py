@@ -9,7 +9,7 @@ import pytest
 
 from snippetgen import Placeholders, SnippetError, render_panel, render_snippet
 from snippetgen.examples import example
-from snippetgen.rules import SITUATIONS
+from snippetgen.rules import SITUATIONS, rule_table
 
 CODE_TABS = ["arena_client", "arena_cli", "manual_http"]
 
@@ -194,3 +194,14 @@ def test_threads_rendering_at_once_get_the_same_panels():
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(render_panel, deployments))
     assert got == expected
+
+
+def test_render_snippets_gives_each_language_of_a_tab_from_one_request():
+    from snippetgen import render_snippets
+
+    deployment = example("pettingzoo")
+    snippets = render_snippets(deployment, "manual_http", key_display="env")
+    languages = rule_table().tabs["manual_http"].languages
+    assert [s.language for s in snippets] == list(languages)
+    assert snippets == [render_snippet(deployment, "manual_http", language=lang, key_display="env") for lang in languages]
+    assert [s.language for s in render_snippets(deployment, "manual_http", languages=["curl"])] == ["curl"]

@@ -1,5 +1,6 @@
-"""Docs front-ends: `arena-snippet` blocks in pages become the panel's tabs.
+"""Docs front-ends for Markdown: `arena-snippet` blocks in pages become the panel's tabs.
 
-`renderer` turns a block into tabs (front-end neutral); `fence` is the pymdownx.superfences
-custom fence (Zensical, MkDocs, Python-Markdown); `plugin` the MkDocs plugin, which registers it.
+The renderer they share with the Sphinx extension is `snippetgen.docs`; `fence` is the
+pymdownx.superfences custom fence (Zensical, MkDocs, Python-Markdown), `markdown` writes a
+rendered block as Markdown, `plugin` is the MkDocs plugin, which registers the fence.
 """

@@ -1,6 +1,6 @@
 """`arena-snippet` blocks as a pymdownx.superfences custom fence (Zensical, MkDocs, Python-Markdown).
 
-`format` renders a block (`renderer.render_block`), writes it as Markdown and parses that with
+`format` renders a block (`snippetgen.docs.render_block`), writes it as Markdown and parses that with
 the page's own parser: tabs are numbered with the page's, code is highlighted as its fences.
 superfences takes an ordinary exception from `format` as "not this fence", so a bad block
 raises a SuperFencesException (a PluginError too under MkDocs): one line, not a traceback.
@@ -23,8 +23,7 @@ from markdown.preprocessors import Preprocessor
 if TYPE_CHECKING:
     from markdown import Markdown
 
-    from .options import SiteOptions
-    from .renderer import Rendered
+    from snippetgen.docs import Rendered, SiteOptions
 
 EXTENSION = "snippetgen_mkdocs.fence"
 INFO_STRING = "arena-snippet"
@@ -32,8 +31,9 @@ INFO_STRING = "arena-snippet"
 
 def format(source: str, language: str, css_class: str, options: dict, md: Markdown, **kwargs: Any) -> str:
     """superfences `format`: the block's tabs as HTML; a bad block fails the build with one line."""
+    from snippetgen.docs import BlockError, unexpected
+
     from .markdown import to_markdown
-    from .renderer import BlockError, unexpected
 
     def code(snippet: Any) -> list[str]:  # highlighted as a fence of its lexer on this page, stashed
         return [md.htmlStash.store(_highlighted(md, snippet.lexer, snippet.code))]
@@ -76,7 +76,7 @@ class SnippetgenExtension(Extension):
 
     def site_options(self) -> SiteOptions:
         if self.site is None:
-            from .options import site_options
+            from snippetgen.docs import site_options
 
             self.site = site_options(self.options, f"markdown_extensions {EXTENSION}")
         return self.site
@@ -113,8 +113,7 @@ def _extension(md: Markdown) -> SnippetgenExtension | None:
 
 def _rendered(md: Markdown, source: str) -> Rendered:
     """The block rendered; identical blocks once per extension (per build under the plugin)."""
-    from .options import SiteOptions
-    from .renderer import render_block
+    from snippetgen.docs import SiteOptions, render_block
 
     extension = _extension(md)
     key = (source, _can_tab(md))

@@ -7,11 +7,10 @@ lines (by default a fenced block; there, already highlighted HTML).
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Callable
 
-from .renderer import Rendered, SnippetView, TabView
+from snippetgen.docs import Rendered, SnippetView, TabView
 
 CodeWriter = Callable[[SnippetView], list[str]]
 
@@ -45,22 +44,11 @@ def _install(snippet: SnippetView) -> list[str]:
 
 
 def chat_settings(tab: TabView) -> list[str]:
-    """The chat playground as text: what it posts, how it writes turns and reads answers."""
-    chat = tab.chat
-    if chat is None:
-        return ["The chat playground needs both API key and Endpoint.", ""]
-    user, assistant = chat.user_prefix.strip(), chat.assistant_prefix.strip()
-    return [
-        "The playground posts each turn to the generate path with the deployment API key.",
-        "",
-        f"- Generate URL: {inline_code(chat.generate_url)}, "
-        f"header {inline_code('Authorization: Bearer ' + (chat.api_key or '$ARENA_API_KEY'))}",
-        f"- Conversation: one line per turn, starting {inline_code(user)} or {inline_code(assistant)}, "
-        f"ending with {inline_code(assistant)} for the model to continue; sent as the single prompt",
-        f"- Completion: {inline_code(chat.completion_field)}, the first result row",
-        f"- Params: {inline_code(json.dumps(chat.params))}",
-        "",
-    ]
+    """The chat playground's settings as a paragraph and a list."""
+    if tab.chat is None:
+        return []
+    items = ["- " + "".join(inline_code(t) if code else t for t, code in item) for item in tab.chat.items]
+    return [tab.chat.intro, "", *items, *([""] if items else [])]
 
 
 def _tab_label(title: str) -> str:
@@ -76,7 +64,7 @@ def tabbed(tabs: tuple[TabView, ...], code: CodeWriter = code_block) -> list[str
     out: list[str] = []
     for i, tab in enumerate(tabs):
         out += [f"==={'!' if i == 0 else ''} {_tab_label(tab.title)}", ""]
-        if not tab.snippets:
+        if tab.kind == "chat":
             out += _indent(chat_settings(tab))
         elif len(tab.snippets) == 1:
             out += _indent([*_install(tab.snippets[0]), *code(tab.snippets[0]), ""])
@@ -92,7 +80,7 @@ def plain(tabs: tuple[TabView, ...], heading_level: int, code: CodeWriter = code
     out: list[str] = []
     for tab in tabs:
         out += ["#" * heading_level + " " + escape_text(tab.title), ""]
-        if not tab.snippets:
+        if tab.kind == "chat":
             out += chat_settings(tab)
         for snippet in tab.snippets:
             if len(tab.snippets) > 1:

@@ -15,9 +15,8 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
+from snippetgen.docs import SiteOptions
 from snippetgen.rules import RuleTableError
-
-from .options import SiteOptions
 
 log = get_plugin_logger("snippetgen")
 
@@ -92,9 +91,9 @@ class SnippetgenPlugin(BasePlugin[SnippetgenConfig]):
         self._serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        from snippetgen.docs import BlockError, needs_tabbed, site_options
+
         from . import fence
-        from .options import site_options
-        from .renderer import BlockError, needs_tabbed
 
         names = {e for e in config.markdown_extensions if isinstance(e, str)}
         mdx = config.mdx_configs

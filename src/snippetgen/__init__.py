@@ -17,7 +17,7 @@ from .chat import (
 from .classify import ClassificationError, classify
 from .deployment import Deployment
 from .panel import Component, Panel, Tab, render_panel
-from .render import KeyDisplay, Placeholders, Snippet, SnippetError, render_snippet
+from .render import KeyDisplay, Placeholders, Snippet, SnippetError, render_snippet, render_snippets
 from .rules import RuleTableError, rule_table
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "read_stream",
     "render_panel",
     "render_snippet",
+    "render_snippets",
     "rule_table",
     "stream_error",
     "stream_request",

@@ -1,4 +1,8 @@
-"""`python -m snippetgen`: preview snippets, print the rule matrix, run the sandbox, benchmark."""
+"""`python -m snippetgen`: preview snippets, and the commands (rules, sandbox, bench, serve, schema).
+
+The whole command line is declared here with argparse subparsers; a command's module is
+imported only when that command runs, so `--help` and the preview stay light.
+"""
 
 from __future__ import annotations
 
@@ -10,26 +14,15 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from . import examples
-from .deployment import Deployment
 from .languages import LANGUAGES
-from .panel import Panel, render_panel
+from .panel import render_panel
+from .preview import UsageError, deployments_from, one_default_example, print_others, print_panel
 from .render import SnippetError, render_snippet
-from .rules import DEFAULT_VARIANT, SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
+from .rules import SITUATIONS, TABS, RuleTableError, coverage_matrix, rule_table
 
-COMMANDS = {
-    "rules": "print the rule table's coverage matrix",
-    "sandbox": "run an Arena-compatible server on 127.0.0.1 for trying snippets",
-    "bench": "time rendering: default vs. naive path, import, first panel, docs plugin;\n"
-    "            'bench service': panel requests per second of one service worker",
-    "serve": "serve panels as JSON and the reference panel page (needs snippetgen[serve])",
-    "schema": "print the JSON schema of the panel the dashboard receives",
-}
-
-
-
-class UsageError(Exception):
-    """Bad input from the command line: one line for the user, exit status 2."""
+# serve.settings.ENV_PREFIX, spelled here so that --help loads no settings library.
+SERVICE_ENV = "SNIPPETGEN_SERVICE_"
+SERVE_HINT = "needs the serve extra: pip install 'snippetgen[serve]'"
 
 
 def _version() -> str:
@@ -42,7 +35,6 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    commands = "\n".join(f"  {name:9} {text}" for name, text in COMMANDS.items())
     parser = argparse.ArgumentParser(
         prog="python -m snippetgen",
         description=(
@@ -50,10 +42,19 @@ def _parser() -> argparse.ArgumentParser:
             "With no deployment given, previews the built-in Single-agent Gym example "
             "and lists the other situations; --all previews every built-in example."
         ),
-        epilog=f"commands:\n{commands}\n\nRun 'python -m snippetgen COMMAND --help' for a command's options.",
+        epilog="Run 'python -m snippetgen COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"snippetgen {_version()}")
+    parser.set_defaults(run=_preview, parser=parser)
+    _preview_options(parser)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
+    for add in (_rules_command, _sandbox_command, _bench_command, _serve_command, _schema_command):
+        add(commands)
+    return parser
+
+
+def _preview_options(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("deployment (default: the built-in examples)")
     source.add_argument(
         "--deployment",
@@ -97,7 +98,6 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="syntax highlighting (default: when writing to a terminal)",
     )
-    return parser
 
 
 def _one_line(error: ValidationError) -> str:
@@ -107,56 +107,6 @@ def _one_line(error: ValidationError) -> str:
         message = item["msg"].removeprefix("Value error, ")
         parts.append(f"{field}: {message}")
     return "invalid deployment: " + "; ".join(parts)
-
-
-def _deployment_flags(args) -> dict:
-    flags = {
-        "name": args.name,
-        "algorithm": args.algorithm,
-        "env_type": args.env_type,
-        "endpoint": args.endpoint,
-        "env_id": args.env_id,
-    }
-    return {k: v for k, v in flags.items() if v is not None}
-
-
-def _one_default_example(args) -> bool:
-    """No deployment, situation or --all given: the preview shows the first example only."""
-    return not (args.deployment or _deployment_flags(args) or args.situation or args.all or args.json)
-
-
-def _deployments(args) -> list[Deployment]:
-    flags = _deployment_flags(args)
-    if args.deployment is None and not flags:
-        if args.situation and args.all:
-            raise UsageError("--situation picks one built-in example; --all shows every one")
-        if args.situation:
-            return [examples.example(args.situation)]
-        if args.all or args.json:
-            return examples.examples()
-        return [examples.example(SITUATIONS[0])]
-    if args.situation or args.all:
-        raise UsageError(
-            "--situation and --all pick built-in examples; they cannot be combined with a deployment"
-        )
-    data: dict = {}
-    if args.deployment is not None:
-        try:
-            if args.deployment == "-":
-                data = json.load(sys.stdin)
-            else:
-                with open(args.deployment, encoding="utf-8") as f:
-                    data = json.load(f)
-        except OSError as exc:
-            raise UsageError(f"{args.deployment}: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{args.deployment}: not JSON ({exc.msg}, line {exc.lineno})") from None
-        if not isinstance(data, dict):
-            raise UsageError(f"{args.deployment}: expected a JSON object of deployment fields")
-    data.update(flags)
-    if "api_key" not in data and os.environ.get("ARENA_API_KEY"):
-        data["api_key"] = os.environ["ARENA_API_KEY"]
-    return [Deployment.model_validate(data)]
 
 
 def _highlighter(color: str):
@@ -173,48 +123,8 @@ def _highlighter(color: str):
     return lambda code, language: highlight(code, get_lexer_by_name(LANGUAGES[language].lexer), formatter)
 
 
-def _print_panel(panel: Panel, deployment: Deployment, args, paint) -> None:
-    situation = rule_table().situations[panel.situation]
-    print(f"# {deployment.name} · {situation.title} ({deployment.algorithm}, {deployment.env_type})")
-    if panel.warning:
-        print(f"! {panel.warning}")
-    if not panel.expanded:
-        print(f"{panel.message}. {panel.hint}\n")
-        return
-    for component in panel.components:
-        print(f"{component.label}: {component.display}")
-    if panel.snippets_unavailable:
-        print(panel.snippets_unavailable)
-    print()
-    for tab in panel.tabs:
-        if args.tab and tab.id != args.tab:
-            continue
-        default = " (default tab)" if tab.id == panel.default_tab else ""
-        if tab.kind == "chat" and tab.chat is not None:
-            print(f"## {tab.title}{default}")
-            chat = tab.chat
-            if chat.stream_url is not None and chat.route != "generate":
-                print(f"POST {chat.stream_url} (streamed: plain-text chunks, an error starts with "
-                      f"{chat.stream_error_prefix!r})")
-                print(f"one-shot: POST {chat.generate_url}, the reply is {chat.completion_field}")
-            else:
-                print(f"POST {chat.generate_url}")
-                print(f"the reply is {chat.completion_field}")
-            print(f"conversation lines start with {chat.user_prefix!r} / {chat.assistant_prefix!r}\n")
-        for snippet in tab.snippets:
-            if args.language and snippet.language != args.language:
-                continue
-            variant = "" if snippet.variant == DEFAULT_VARIANT else f" · {snippet.variant}"
-            print(f"## {tab.title} · {snippet.language}{variant}{default}")
-            if snippet.install:
-                print(f"# install: {snippet.install}")
-            print(paint(snippet.code, snippet.language).rstrip("\n"))
-            print()
-
-
-def _preview(argv: Sequence[str]) -> int:
-    args = _parser().parse_args(argv)
-    deployments = _deployments(args)
+def _preview(args: argparse.Namespace) -> int:
+    deployments = deployments_from(args)
     if args.language and not args.tab:
         raise UsageError("--language needs --tab (a language belongs to a tab)")
     if args.tab and args.language:
@@ -232,72 +142,216 @@ def _preview(argv: Sequence[str]) -> int:
         return 0
     paint = _highlighter(args.color)
     for panel, deployment in zip(panels, deployments, strict=True):
-        _print_panel(panel, deployment, args, paint)
-    if _one_default_example(args):
-        _print_others(deployments[0].situation)
+        print_panel(panel, deployment, args, paint)
+    if one_default_example(args):
+        print_others(deployments[0].situation)
     return 0
 
 
-def _print_others(shown: str) -> None:
-    """After the one default example: the other situations and the flags that show them."""
-    table = rule_table()
-    print("Other situations: python -m snippetgen --situation NAME")
-    for situation in SITUATIONS:
-        if situation != shown:
-            rule = table.situations[situation]
-            algorithms = ", ".join(rule.algorithms[:3]) + (", ..." if len(rule.algorithms) > 3 else "")
-            print(f"  {situation:14} {rule.title} ({algorithms})")
-    print("Every situation in full: --all. One tab or language: --tab manual_http --language curl.")
-    print("The released agilerl-arena 1.x client: --profile agilerl-arena-1.")
-    print("Your own deployment: --deployment FILE.json (or --name, --algorithm, --env-type, ...).")
+# ---------------------------------------------------------------- commands
 
 
-def _rules(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m snippetgen rules",
+def _rules_command(commands) -> None:
+    parser = commands.add_parser(
+        "rules",
+        help="print the rule table's coverage matrix",
         description="Check templates/rules.toml and print which template covers each cell.",
     )
-    parser.parse_args(argv)
+    parser.set_defaults(run=_rules, parser=parser)
+
+
+def _rules(args: argparse.Namespace) -> int:
     print(coverage_matrix(rule_table()))
     return 0
 
 
-def _schema(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m snippetgen schema",
+def _schema_command(commands) -> None:
+    parser = commands.add_parser(
+        "schema",
+        help="print the JSON schema of the panel the dashboard receives",
         description="Print the JSON schema of the panel (GET /v1/schema/panel of the service).",
     )
-    parser.parse_args(argv)
+    parser.set_defaults(run=_schema, parser=parser)
+
+
+def _schema(args: argparse.Namespace) -> int:
     from .serve.models import panel_schema
 
     print(json.dumps(panel_schema(), indent=2, ensure_ascii=False))
     return 0
 
 
+def _sandbox_command(commands) -> None:
+    parser = commands.add_parser(
+        "sandbox",
+        help="run an Arena-compatible server on 127.0.0.1 for trying snippets",
+        description=(
+            "Run an Arena-compatible server on 127.0.0.1 to try snippets against. "
+            "It serves the built-in example deployments (one per situation) or those "
+            "in --deployments, prints each one's Endpoint and API key, checks the "
+            "Bearer token and the arrays of every request, and answers like a "
+            "deployed agent. Stop it with Ctrl-C."
+        ),
+        epilog=(
+            "Manual HTTP snippets need a deployment's Endpoint and API key. The Arena "
+            "client and CLI need the two printed export lines (ARENA_BASE_URL, "
+            "ARENA_API_KEY); use a fresh HOME, since the client caches deployment "
+            "URLs in ~/.arena/."
+        ),
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, metavar="N", help="port to listen on (default: 0, a free port)"
+    )
+    parser.add_argument(
+        "--deployments",
+        metavar="FILE",
+        help="a JSON list of deployments to serve (the fields of snippetgen.Deployment; "
+        "endpoint is replaced, api_key is kept or made up)",
+    )
+    parser.add_argument(
+        "--user-key",
+        metavar="KEY",
+        help="the platform user's API key, ARENA_API_KEY (default: a random one)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not print a line per request")
+    parser.set_defaults(run=_sandbox, parser=parser)
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from .sandbox.command import run
+
+    return run(args)
+
+
+def _bench_command(commands) -> None:
+    parser = commands.add_parser(
+        "bench",
+        help="time rendering: default vs. naive path, import, first panel, docs plugin; "
+        "'bench service': panel requests per second of one service worker",
+        description=(
+            "Time panel rendering (naive vs. default path, new values and repeats), import and "
+            "first panel in fresh processes, and the MkDocs plugin's share of a docs build; "
+            "optionally against httpsnippet. Outputs of both paths are checked to be identical."
+        ),
+        epilog="Run 'python -m snippetgen bench service --help' for the service load test.",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="naive renders, fresh processes and docs builds (default: 5)"
+    )
+    parser.add_argument(
+        "--samples", type=int, default=1000, help="renders per p50 on the default path (default: 1000)"
+    )
+    parser.add_argument("--profile", default="documented", help="client profile (default: documented)")
+    parser.add_argument(
+        "--against",
+        choices=["httpsnippet"],
+        help="also time httpsnippet (installed with npm into ~/.cache/snippetgen on first use)",
+    )
+    parser.set_defaults(run=_bench, parser=parser)
+    targets = parser.add_subparsers(title="targets", metavar="TARGET", dest="target")
+    service = targets.add_parser(
+        "service",
+        help="panel requests per second one service worker sustains",
+        description=(
+            "Start the service with one worker and load POST /v1/panel from this process over "
+            "loopback: first the example deployments repeated (memoized renders), then a new "
+            "deployment name on every request. Prints requests per second and latencies."
+        ),
+    )
+    service.add_argument("--seconds", type=float, default=10.0, help="load time per phase (default: 10)")
+    service.add_argument("--clients", type=int, default=8, help="concurrent connections (default: 8)")
+    service.set_defaults(run=_bench_service, parser=service)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    if args.rounds < 1 or args.samples < 1:
+        args.parser.error("--rounds and --samples must be at least 1")
+    from .bench import run
+
+    return run(args)
+
+
+def _bench_service(args: argparse.Namespace) -> int:
+    if not 0 < args.seconds <= 300 or not 1 <= args.clients <= 256:
+        args.parser.error("--seconds must be in (0, 300] and --clients in [1, 256]")
+    try:
+        from .serve.load import run
+    except ImportError:
+        print(f"snippetgen bench service: {SERVE_HINT}", file=sys.stderr)
+        return 2
+    return run(args)
+
+
+def _serve_command(commands) -> None:
+    env = SERVICE_ENV
+    parser = commands.add_parser(
+        "serve",
+        help="serve panels as JSON and the reference panel page (needs snippetgen[serve])",
+        description=(
+            "Serve the panels as JSON (POST /v1/panel, POST /v1/snippet, GET /v1/schema/panel; "
+            "docs at /docs) and the reference 'Invoke an agent' page at /. Stateless: scale "
+            "out with --workers or behind any load balancer. Stop it with Ctrl-C."
+        ),
+        epilog=(
+            f"Each option can also come from the environment: {env}HOST, {env}PORT, "
+            f"{env}WORKERS, {env}SANDBOX, {env}ROOT_PATH, {env}ALLOWED_HOSTS (comma-separated), "
+            f"{env}NO_TOKEN_ON_PURPOSE. When {env}TOKEN is set, every /v1/ route requires "
+            "'Authorization: Bearer <token>' and the page asks for the token once (a cookie keeps "
+            "it). Panels carry the real API key in their copied code: run the service behind the "
+            "dashboard's own authentication."
+        ),
+    )
+    parser.add_argument("--host", help="address to bind (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, help="port (default: 8000; 0 picks a free one)")
+    parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: 1)")
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help=(
+            "also answer requests whose Host header names NAME (repeatable; '*.example.com' for "
+            "a domain). Always answered: the bound host, 127.0.0.1, localhost and [::1]; any "
+            "other Host gets 400, so a hostile page cannot reach the service by DNS rebinding"
+        ),
+    )
+    parser.add_argument(
+        "--root-path",
+        metavar="PATH",
+        help="the path prefix a proxy serves the service under, like /snippets (default: none)",
+    )
+    parser.add_argument(
+        "--no-token-on-purpose",
+        action="store_const",
+        const=True,
+        help=(
+            f"allow a --host beyond loopback without {env}TOKEN, because something else "
+            "(the dashboard's proxy, a firewall) guards the service; without this flag, that is refused"
+        ),
+    )
+    parser.add_argument(
+        "--sandbox",
+        action="store_const",
+        const=True,
+        help="run the sandbox beside the page, so rotate, chat and copied snippets work end to end",
+    )
+    parser.set_defaults(run=_serve, parser=parser)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        from .serve.command import run
+    except ImportError:
+        print(f"snippetgen serve: python -m snippetgen serve {SERVE_HINT}", file=sys.stderr)
+        return 2
+    return run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] == "rules":
-            return _rules(argv[1:])
-        if argv and argv[0] == "sandbox":
-            from .sandbox import main as sandbox_main
-
-            return sandbox_main(argv[1:])
-        if argv[:2] == ["bench", "service"]:
-            from .serve.load import main as load_main
-
-            return load_main(argv[2:])
-        if argv and argv[0] == "bench":
-            from .bench import main as bench_main
-
-            return bench_main(argv[1:])
-        if argv and argv[0] == "serve":
-            from .serve.command import main as serve_main
-
-            return serve_main(argv[1:])
-        if argv and argv[0] == "schema":
-            return _schema(argv[1:])
-        return _preview(argv)
+        args = _parser().parse_args(argv)
+        return args.run(args)
     except ValidationError as exc:
         print(f"snippetgen: {_one_line(exc)}", file=sys.stderr)
     except (UsageError, SnippetError, RuleTableError) as exc:

@@ -21,7 +21,7 @@ from pydantic import (
 
 from .classify import classify
 from .rules import EnvType, Situation
-from .spaces import AgentIds, AgentSpaces, Space
+from .spaces import AgentIds, SpaceOrAgents
 from .unsafe import check, check_keys
 
 MAX_ENDPOINT_LENGTH = 2048
@@ -34,6 +34,7 @@ Page = Literal["classic_rl", "advanced_training"]
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _GYM_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./:-]*")
+_SPACE = re.compile(r"\s")  # str.isspace's code points
 
 
 def _secret(value: object) -> SecretStr:
@@ -69,8 +70,8 @@ class Deployment(BaseModel):
     status: Status = "Deployed"
     connected: bool = True
     page: Page = "classic_rl"
-    observation_space: Space | AgentSpaces | None = None
-    action_space: Space | AgentSpaces | None = None
+    observation_space: SpaceOrAgents | None = None
+    action_space: SpaceOrAgents | None = None
     env_id: str | None = Field(default=None, max_length=200)
     agents: AgentIds | None = None
     action_mask: bool = False
@@ -119,7 +120,7 @@ class Deployment(BaseModel):
         if value is None:
             return None
         check(value)
-        if any(ch.isspace() for ch in value):
+        if _SPACE.search(value):
             raise ValueError("must not contain whitespace")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https"):

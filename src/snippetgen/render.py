@@ -12,11 +12,12 @@ byte for byte (tests/test_fast_path.py); the reference is the benchmark's baseli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .caches import DiskStore, Memo, cache_dir
+from .caches import DiskStore, Memo, cache_dir, footprint
 from .context import (
     DEFAULT_PROMPT,
     GENERATE_PARAMS,
@@ -46,6 +47,7 @@ __all__ = [
     "mask_key",
     "missing_values",
     "render_snippet",
+    "render_snippets",
     "renderer",
 ]
 
@@ -70,6 +72,11 @@ class Snippet(BaseModel):
     run: str = Field(description="How to run it once saved.")
 
 
+def _snippet_size(snippet: Snippet) -> int:
+    # The two codes are nearly all of it; the other fields are short names.
+    return footprint(snippet.code) + footprint(snippet.copy_code) + 1024
+
+
 class Renderer:
     """The compiled templates and caches of one loaded rule table."""
 
@@ -79,7 +86,7 @@ class Renderer:
         package = Path(__file__).parent
         sources = sorted(package.glob("*.py")) + sorted(p for p in TEMPLATE_DIR.rglob("*") if p.is_file())
         self.skeletons = SkeletonStore(self.env, table.packages, DiskStore(cache_dir(), sources))
-        self.snippets = Memo(SNIPPET_CACHE_BYTES)
+        self.snippets = Memo(SNIPPET_CACHE_BYTES, _snippet_size)
 
 
 _renderer: Renderer | None = None
@@ -170,8 +177,10 @@ def snippet(
     if black_cache:
         data = lambda: {**request.data, "route": Code(route)}  # noqa: E731 (built only on a miss)
         skeleton = state.skeletons.get(template, declared.id, request.shape, data, request.slots)
-        code = skeleton.fill(request.shown)
-        copy_code = skeleton.fill(request.copied) if masked else code
+        if masked:
+            code, copy_code = skeleton.fill_pair(request.shown, request.copied)
+        else:
+            code = copy_code = skeleton.fill(request.shown)
         packages = skeleton.packages
     else:
         code, copy_code, packages = _reference(state, request, template, declared, route)
@@ -225,6 +234,29 @@ def _snippet(
         install=("pip install " + " ".join(requires)) if requires else declared.install,
         run=declared.run_line(tab),
     )
+
+
+def render_snippets(
+    deployment: Deployment,
+    tab: TabId,
+    *,
+    languages: Sequence[LanguageId] | None = None,
+    variant: str = DEFAULT_VARIANT,
+    profile: str = "documented",
+    key_display: KeyDisplay = "masked",
+    placeholders: Placeholders | None = None,
+    prompt: str | None = None,
+    black_cache: bool = True,
+) -> list[Snippet]:
+    """The snippets of one tab in each of its languages (or those given), from one request."""
+    request = Request(
+        deployment, profile=profile, key_display=key_display, placeholders=placeholders, prompt=prompt
+    )
+    chosen: Sequence[str | None] = languages or ()
+    if languages is None:
+        tab_rule = rule_table().tabs.get(tab)
+        chosen = tab_rule.languages if tab_rule is not None and tab_rule.languages else (None,)
+    return [snippet(request, tab, language, variant, black_cache=black_cache) for language in chosen]
 
 
 def render_snippet(

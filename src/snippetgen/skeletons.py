@@ -204,14 +204,23 @@ class Skeleton:
     packages: tuple[str, ...] = ()
 
     def fill(self, values: Mapping[str, Any]) -> str:
-        out = [self.texts[0]]
+        return self.fill_pair(values, values)[0]
+
+    def fill_pair(self, shown: Mapping[str, Any], copied: Mapping[str, Any]) -> tuple[str, str]:
+        """The shown and the copied code; a value both share is written once."""
+        out, copy = [self.texts[0]], [self.texts[0]]
         for (slot, filter_name, options, constant), text in zip(self.fills, self.texts[1:], strict=True):
-            if constant is not None:
-                out.append(_python_assignment(constant, values[slot]))
-            else:
-                out.append(literals.FILTERS[filter_name](values[slot], **options))
-            out.append(text)
-        return "".join(out)
+            pieces: list[str] = []
+            for value in (shown[slot], copied[slot]):
+                if pieces and value == shown[slot]:
+                    pieces.append(pieces[0])
+                elif constant is not None:
+                    pieces.append(_python_assignment(constant, value))
+                else:
+                    pieces.append(literals.FILTERS[filter_name](value, **options))
+            out += (pieces[0], text)
+            copy += (pieces[1], text)
+        return "".join(out), "".join(copy)
 
     def to_json(self) -> dict:
         return {"texts": self.texts, "fills": self.fills, "packages": self.packages}

@@ -81,7 +81,7 @@ class Cost(NamedTuple):
 
 class _Space(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-    _cost: Cost = PrivateAttr(default_factory=Cost)
+    _cost: Cost = PrivateAttr(default=Cost())  # immutable: no factory to call per instance
 
     @model_validator(mode="after")
     def _within_budget(self) -> _Space:
@@ -294,6 +294,11 @@ AgentSpaces = Annotated[
     dict[str, Space], Field(min_length=1, max_length=MAX_AGENTS), AfterValidator(_agents_within_budget)
 ]
 """A PettingZoo environment's spaces: agent id → space."""
+
+
+SpaceOrAgents = Annotated[Space | AgentSpaces, Field(union_mode="left_to_right")]
+"""A deployment's observation or action space: one space, or one per agent. Tried in that
+order, so a space (the common case) is validated once, never also as a mapping of agents."""
 
 AgentIds = Annotated[
     tuple[Annotated[str, Field(max_length=MAX_AGENT_ID_LENGTH)], ...], Field(max_length=MAX_AGENTS)

@@ -26,45 +26,6 @@ class _BadInput(Exception):
     """A problem with the command line or the deployments file: one line, exit status 2."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m snippetgen sandbox",
-        description=(
-            "Run an Arena-compatible server on 127.0.0.1 to try snippets against. "
-            "It serves the built-in example deployments (one per situation) or those "
-            "in --deployments, prints each one's Endpoint and API key, checks the "
-            "Bearer token and the arrays of every request, and answers like a "
-            "deployed agent. Stop it with Ctrl-C."
-        ),
-        epilog=(
-            "Manual HTTP snippets need a deployment's Endpoint and API key. The Arena "
-            "client and CLI need the two printed export lines (ARENA_BASE_URL, "
-            "ARENA_API_KEY); use a fresh HOME, since the client caches deployment "
-            "URLs in ~/.arena/."
-        ),
-    )
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=0,
-        metavar="N",
-        help="port to listen on (default: 0, a free port)",
-    )
-    parser.add_argument(
-        "--deployments",
-        metavar="FILE",
-        help="a JSON list of deployments to serve (the fields of snippetgen.Deployment; "
-        "endpoint is replaced, api_key is kept or made up)",
-    )
-    parser.add_argument(
-        "--user-key",
-        metavar="KEY",
-        help="the platform user's API key, ARENA_API_KEY (default: a random one)",
-    )
-    parser.add_argument("--quiet", action="store_true", help="do not print a line per request")
-    return parser
-
-
 def shown(text: str) -> str:
     """A name as a quoted one-line string: control and invisible characters escaped."""
     quoted = json.dumps(text, ensure_ascii=False)
@@ -162,7 +123,13 @@ def _stop(signum, frame):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    """`python -m snippetgen sandbox ARGS`: the options are declared with the other commands."""
+    from ..cli import main as cli
+
+    return cli(["sandbox", *(sys.argv[1:] if argv is None else argv)])
+
+
+def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print("snippetgen sandbox: --port must be between 0 and 65535", file=sys.stderr)
         return 2

@@ -15,47 +15,24 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
-from urllib.parse import parse_qs
 
-import anyio
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import HTTPBearer
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from pydantic import BaseModel, ValidationError
 
-from .. import (
-    ChatMessage,
-    Panel,
-    Snippet,
-    SnippetError,
-    generate_request,
-    read_completion,
-    rule_table,
-)
+from .. import Panel, Snippet, SnippetError
 from ..render import missing_values
-from . import contract, page, rendering, stream
-from .guard import LOGIN_PATH, SESSION_COOKIE, HostAllowList, TokenGuard, same_token, session_value
-from .models import PanelRequest, SnippetRequest, error_entries, panel_schema, redact, submitted_keys
+from . import contract, page, rendering
+from .guard import BodyLimit, HostAllowList, TokenGuard
+from .models import PanelRequest, SnippetRequest, error_entries, panel_schema, submitted_keys
+from .page_routes import NO_STORE, page_routes
 from .settings import ServiceSettings
 
 API_PREFIX = "/v1/"
-# Page requests carry this header: a cross-site form or <img> cannot send it.
-PAGE_HEADER = "X-Snippetgen-Page"
-# The page is self-contained: scripts, styles and data come from this origin only.
-PAGE_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
-NO_STORE = {"Cache-Control": "no-store"}
-MAX_CHAT_MESSAGES = 100
-DRAIN_BYTES = 4 * 1024 * 1024
-DRAIN_SECONDS = 1.0
-CHAT_TIMEOUT_SECONDS = 30
-NOT_LIVE = "the examples are not live deployments: start the service with --sandbox"
 # A space the model accepts can still hold values no snippet can write, such as a
 # Box bound beyond its dtype's range: that is bad input (422), not a server fault.
 _UNWRITABLE = (ValueError, ArithmeticError)
@@ -69,94 +46,6 @@ class InvalidInput(Exception):
     def __init__(self, errors: list[dict[str, Any]], secrets: list[str]):
         self.errors = errors
         self.secrets = secrets
-
-
-class _TooLarge(HTTPException):
-    def __init__(self, limit: int):
-        super().__init__(413, f"the request body is over {limit} bytes")
-
-
-class BodyLimit:
-    """413 for a body over the limit, decided while it is read: never more than the
-    limit is held, and a declared Content-Length over it is refused before reading.
-
-    Before answering, up to DRAIN_BYTES more of the body are read and dropped (for at
-    most DRAIN_SECONDS), so a client still sending gets the 413 instead of a reset.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        if declared is not None and not declared.isdigit():
-            await JSONResponse({"detail": "invalid Content-Length"}, status_code=400)(scope, receive, send)
-            return
-        if declared is not None and int(declared) > self.max_bytes:
-            if int(declared) <= self.max_bytes + DRAIN_BYTES:
-                await _drain(receive)
-            detail = _TooLarge(self.max_bytes).detail
-            response = JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
-            await response(scope, receive, send)
-            return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    if message.get("more_body", False):
-                        await _drain(receive)
-                    # An HTTPException: the framework answers it as JSON.
-                    raise _TooLarge(self.max_bytes)
-            return message
-
-        await self.app(scope, counted, send)
-
-
-async def _drain(receive: Receive) -> None:
-    """Read and drop what is left of a refused body, within DRAIN_BYTES and DRAIN_SECONDS."""
-    dropped = 0
-    with anyio.move_on_after(DRAIN_SECONDS):
-        while dropped <= DRAIN_BYTES:
-            message = await receive()
-            dropped += len(message.get("body", b""))
-            if message["type"] != "http.request" or not message.get("more_body", False):
-                return
-
-
-# ---------------------------------------------------------------- page bodies
-
-
-class ChatTurn(BaseModel):
-    """The page's chat playground: the conversation so far, last message the user's."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_CHAT_MESSAGES)
-
-
-class CopyText(BaseModel):
-    model_config = ConfigDict(hide_input_in_errors=True)
-
-    text: str
-
-
-def _from_page(x_snippetgen_page: Annotated[str | None, Header()] = None) -> None:
-    if x_snippetgen_page != "1":
-        raise HTTPException(403, f"page requests carry the {PAGE_HEADER} header")
-
-
-def _profile(profile: str) -> str:
-    if profile not in rule_table().profiles:
-        raise HTTPException(422, f"unknown profile; choose one of: {', '.join(rule_table().profiles)}")
-    return profile
 
 
 # ---------------------------------------------------------------- the app
@@ -209,7 +98,7 @@ def create_app(settings: ServiceSettings | None = None, *, sandbox: Any = None) 
 
     _exception_handlers(app)
     app.include_router(_api(settings))
-    _page_routes(app, rows, settings)
+    page_routes(app, rows, settings)
     _docs(app)
     _contract(app, token=settings.token is not None)
     app.state.request_schemas = contract.RequestSchemas(app.openapi())
@@ -359,140 +248,6 @@ def _exception_handlers(app: FastAPI) -> None:
 
 def _unprocessable(errors, secrets: list[str]) -> JSONResponse:
     return JSONResponse({"detail": error_entries(errors, secrets)}, status_code=422)
-
-
-# ---------------------------------------------------------------- the page
-
-
-def _page_routes(app: FastAPI, rows: page.Rows, settings: ServiceSettings) -> None:
-    html_headers = {"Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", **NO_STORE}
-    from_page = [Depends(_from_page)]
-    profiles = Query("documented", max_length=100)
-    token = settings.token.get_secret_value() if settings.token is not None else None
-
-    def row(index: int):
-        try:
-            return rows.get(index)
-        except LookupError:
-            raise HTTPException(404, "no such row") from None
-
-    def sign_in(request: Request, status: int, message: str = "") -> HTMLResponse:
-        html = page.sign_in(base=request.scope.get("root_path", ""), message=message)
-        return HTMLResponse(html, status_code=status, headers=html_headers)
-
-    @app.get("/", include_in_schema=False)
-    def index(request: Request, profile: str = profiles) -> HTMLResponse:
-        if token is not None and not request.state.signed_in:
-            return sign_in(request, 401)
-        html = page.page(rows, _profile(profile), base=request.scope.get("root_path", ""))
-        return HTMLResponse(html, headers=html_headers)
-
-    @app.post(LOGIN_PATH, include_in_schema=False)
-    async def session(request: Request) -> Response:
-        base = request.scope.get("root_path", "")
-        if token is None:
-            return RedirectResponse(base + "/", status_code=303)
-        # A one-field urlencoded form, read without a multipart parser.
-        try:
-            fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=4)
-        except ValueError:  # more fields than the form has
-            fields = {}
-        given = (fields.get("token") or [""])[0]
-        if not same_token(given, token):
-            return sign_in(request, 401, "That is not the service's token.")
-        answer = RedirectResponse(base + "/", status_code=303, headers=NO_STORE)
-        answer.set_cookie(
-            SESSION_COOKIE,
-            session_value(token),
-            path=base + "/",
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-        )
-        return answer
-
-    @app.get("/page/rows/{index}", include_in_schema=False, dependencies=from_page)
-    def fragment(index: int, profile: str = profiles) -> HTMLResponse:
-        html = page.panel_fragment(index, row(index), _profile(profile), rows.live)
-        return HTMLResponse(html, headers=html_headers)
-
-    @app.get("/page/rows/{index}/copy", include_in_schema=False, dependencies=from_page)
-    def copy(
-        index: int,
-        profile: str = profiles,
-        component: str | None = None,
-        tab: str | None = None,
-        language: str | None = None,
-        variant: str = Query("request", max_length=100),
-    ) -> JSONResponse:
-        text = page.copy_text(
-            row(index), _profile(profile), component=component, tab=tab, language=language, variant=variant
-        )
-        if text is None:
-            raise HTTPException(404, "nothing to copy there")
-        return JSONResponse(CopyText(text=text).model_dump(), headers=NO_STORE)
-
-    @app.post("/page/rows/{index}/rotate", include_in_schema=False, dependencies=from_page)
-    def rotate(index: int) -> JSONResponse:
-        deployment = row(index)
-        if rows.sandbox is None:
-            raise HTTPException(409, NOT_LIVE)
-        rows.sandbox.rotate_key(deployment.name)
-        return JSONResponse({"rotated": True}, headers=NO_STORE)
-
-    @app.post("/page/rows/{index}/chat", include_in_schema=False, dependencies=from_page)
-    async def chat(index: int, turn: ChatTurn) -> JSONResponse:
-        deployment = row(index)
-        if rows.sandbox is None:
-            raise HTTPException(409, NOT_LIVE)
-        reply = await _generate(deployment, turn.messages)
-        return JSONResponse({"reply": reply}, headers=NO_STORE)
-
-    @app.post("/page/rows/{index}/chat/stream", include_in_schema=False, dependencies=from_page)
-    async def chat_stream(index: int, turn: ChatTurn) -> Response:
-        deployment = row(index)
-        if rows.sandbox is None:
-            raise HTTPException(409, NOT_LIVE)
-        return await stream.stream_turn(deployment, turn.messages, NO_STORE)
-
-    # Routes match in order: the generated stylesheet before the static folder.
-    @app.get("/static/highlight.css", include_in_schema=False)
-    def highlight_css() -> Response:
-        return Response(page.highlight_css(), media_type="text/css")
-
-    app.mount("/static", StaticFiles(directory=page.STATIC_DIR), name="static")
-
-
-async def _generate(deployment, messages: list[ChatMessage]) -> str:
-    """One chat playground turn, sent to the deployment as the playground would."""
-    import httpx
-
-    # generate_request and read_completion raise ValueError (ChatError) with a message to show.
-    try:
-        request = generate_request(deployment, messages)
-    except ValueError as exc:
-        raise HTTPException(409, str(exc)) from None
-    secret = request.headers["Authorization"].removeprefix("Bearer ")
-    try:
-        # trust_env=False: no proxy from the environment; the call goes where the endpoint says.
-        async with httpx.AsyncClient(timeout=CHAT_TIMEOUT_SECONDS, trust_env=False) as client:
-            answer = await client.post(request.url, headers=request.headers, json=request.json_body)
-    except httpx.HTTPError as exc:
-        raise HTTPException(502, f"the deployment did not answer ({type(exc).__name__})") from None
-    try:
-        data = answer.json()
-    except json.JSONDecodeError:
-        data = None
-    if answer.status_code != 200 or not isinstance(data, dict):
-        detail = data.get("detail") if isinstance(data, dict) else None
-        message = f"the deployment answered {answer.status_code}"
-        if isinstance(detail, str):
-            message += f": {detail}"
-        raise HTTPException(502, redact(message, [secret]))
-    try:
-        return read_completion(data)
-    except ValueError as exc:
-        raise HTTPException(502, redact(str(exc), [secret])) from None
 
 
 # ---------------------------------------------------------------- API docs

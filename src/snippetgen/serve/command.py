@@ -10,65 +10,10 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Sequence
 
 from .settings import ENV_PREFIX, GRACEFUL_SHUTDOWN_SECONDS, ServiceSettings, SettingsError
 
 INSTALL_HINT = "python -m snippetgen serve needs the serve extra: pip install 'snippetgen[serve]'"
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m snippetgen serve",
-        description=(
-            "Serve the panels as JSON (POST /v1/panel, POST /v1/snippet, GET /v1/schema/panel; "
-            "docs at /docs) and the reference 'Invoke an agent' page at /. Stateless: scale "
-            "out with --workers or behind any load balancer. Stop it with Ctrl-C."
-        ),
-        epilog=(
-            f"Each option can also come from the environment: {ENV_PREFIX}HOST, {ENV_PREFIX}PORT, "
-            f"{ENV_PREFIX}WORKERS, {ENV_PREFIX}SANDBOX, {ENV_PREFIX}ROOT_PATH, "
-            f"{ENV_PREFIX}ALLOWED_HOSTS (comma-separated), {ENV_PREFIX}NO_TOKEN_ON_PURPOSE. When "
-            f"{ENV_PREFIX}TOKEN is set, every /v1/ route requires 'Authorization: Bearer <token>' "
-            "and the page asks for the token once (a cookie keeps it). Panels carry the real API "
-            "key in their copied code: run the service behind the dashboard's own authentication."
-        ),
-    )
-    parser.add_argument("--host", help="address to bind (default: 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, help="port (default: 8000; 0 picks a free one)")
-    parser.add_argument("--workers", type=int, metavar="N", help="worker processes (default: 1)")
-    parser.add_argument(
-        "--allowed-host",
-        action="append",
-        dest="allowed_hosts",
-        metavar="NAME",
-        help=(
-            "also answer requests whose Host header names NAME (repeatable; '*.example.com' for "
-            "a domain). Always answered: the bound host, 127.0.0.1, localhost and [::1]; any "
-            "other Host gets 400, so a hostile page cannot reach the service by DNS rebinding"
-        ),
-    )
-    parser.add_argument(
-        "--root-path",
-        metavar="PATH",
-        help="the path prefix a proxy serves the service under, like /snippets (default: none)",
-    )
-    parser.add_argument(
-        "--no-token-on-purpose",
-        action="store_const",
-        const=True,
-        help=(
-            f"allow a --host beyond loopback without {ENV_PREFIX}TOKEN, because something else "
-            "(the dashboard's proxy, a firewall) guards the service; without this flag, that is refused"
-        ),
-    )
-    parser.add_argument(
-        "--sandbox",
-        action="store_const",
-        const=True,
-        help="run the sandbox beside the page, so rotate, chat and copied snippets work end to end",
-    )
-    return parser
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -119,8 +64,8 @@ class _Stop:
         _Stop.asked = True
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+def run(args: argparse.Namespace) -> int:
+    """Serve with the options `python -m snippetgen serve` parsed (declared in cli.py)."""
     try:
         settings = ServiceSettings.load(
             os.environ,

@@ -1,6 +1,7 @@
-"""Who may talk to the service: the Host allow-list and the token guard.
+"""What the service lets in: the Host allow-list, the token guard and the body limit.
 
-Both are plain ASGI middleware that decide before any byte of the body is read.
+All are plain ASGI middleware; the first two decide before any byte of the body
+is read, the last while it is read.
 Paths are judged as routes see them (relative to the mount or `root_path`), so
 mounting the app under a prefix never opens a guarded route.
 """
@@ -11,6 +12,8 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
+import anyio
+from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +27,9 @@ NOT_AUTHENTICATED = "Not authenticated: send Authorization: Bearer <SNIPPETGEN_S
 PUBLIC_PREFIXES = ("/static/", "/docs/assets/")
 PUBLIC_PATHS = frozenset({"/openapi.json", "/docs", LOGIN_PATH})
 _REACHED = "snippetgen.host_allowed"
+# What BodyLimit reads and drops of a refused body, at most, before it answers.
+DRAIN_BYTES = 4 * 1024 * 1024
+DRAIN_SECONDS = 1.0
 
 
 def route_path(scope: Scope) -> str:
@@ -134,3 +140,62 @@ class TokenGuard:
         given = _cookie(scope, SESSION_COOKIE).encode("latin-1", "replace")
         return hmac.compare_digest(given, self.session)
 
+
+class _TooLarge(HTTPException):
+    def __init__(self, limit: int):
+        super().__init__(413, f"the request body is over {limit} bytes")
+
+
+class BodyLimit:
+    """413 for a body over the limit, decided while it is read: never more than the
+    limit is held, and a declared Content-Length over it is refused before reading.
+
+    Before answering, up to DRAIN_BYTES more of the body are read and dropped (for at
+    most DRAIN_SECONDS), so a client still sending gets the 413 instead of a reset.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+        if declared is not None and not declared.isdigit():
+            await JSONResponse({"detail": "invalid Content-Length"}, status_code=400)(scope, receive, send)
+            return
+        if declared is not None and int(declared) > self.max_bytes:
+            if int(declared) <= self.max_bytes + DRAIN_BYTES:
+                await _drain(receive)
+            detail = _TooLarge(self.max_bytes).detail
+            response = JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    if message.get("more_body", False):
+                        await _drain(receive)
+                    # An HTTPException: the framework answers it as JSON.
+                    raise _TooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop what is left of a refused body, within DRAIN_BYTES and DRAIN_SECONDS."""
+    dropped = 0
+    with anyio.move_on_after(DRAIN_SECONDS):
+        while dropped <= DRAIN_BYTES:
+            message = await receive()
+            dropped += len(message.get("body", b""))
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return

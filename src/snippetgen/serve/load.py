@@ -1,13 +1,14 @@
 """`python -m snippetgen bench service`: panel requests per second one service worker sustains.
 
 Starts `python -m snippetgen serve --port 0` (one worker) and loads it from this
-process over loopback with keep-alive connections, for a bounded time.
+process over loopback with httpx's keep-alive connections, for a bounded time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -15,12 +16,14 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Sequence
+
+import httpx
 
 from ..examples import examples
 
 READY_SECONDS = 60
+REQUEST_SECONDS = 30
+_JSON = {"Content-Type": "application/json"}
 
 
 def _bodies(fresh: bool, count: int) -> list[bytes]:
@@ -36,46 +39,44 @@ def _bodies(fresh: bool, count: int) -> list[bytes]:
     return bodies
 
 
-def _request(host: str, body: bytes) -> bytes:
-    return (
-        b"POST /v1/panel HTTP/1.1\r\nHost: " + host.encode() + b"\r\nContent-Type: application/json\r\n"
-        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-    )
-
-
 async def _client(
-    port: int, requests: list[bytes], deadline: float, latencies: list[float], errors: list[int]
+    client: httpx.AsyncClient, bodies: list[bytes], deadline: float, latencies: list[float], errors: list[int]
 ) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     i = 0
-    try:
-        while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            writer.write(requests[i % len(requests)])
-            i += 1
-            status_line = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            if not status_line.startswith(b"HTTP/1.1 200"):
-                errors.append(int(status_line.split()[1]))
-            latencies.append(time.perf_counter() - start)
-    finally:
-        writer.close()
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        response = await client.post("/v1/panel", content=bodies[i % len(bodies)], headers=_JSON)
+        i += 1
+        if response.status_code != 200:
+            errors.append(response.status_code)
+        latencies.append(time.perf_counter() - start)
 
 
 async def _load(
     port: int, bodies: list[bytes], clients: int, seconds: float
 ) -> tuple[list[float], list[int]]:
-    requests = [_request(f"127.0.0.1:{port}", body) for body in bodies]
     latencies: list[float] = []
     errors: list[int] = []
-    deadline = time.perf_counter() + seconds
-    share = [requests[i::clients] or requests for i in range(clients)]
-    await asyncio.gather(*(_client(port, share[i], deadline, latencies, errors) for i in range(clients)))
+    share = [bodies[i::clients] or bodies for i in range(clients)]
+    async with contextlib.AsyncExitStack() as stack:
+        # A client each, so one keep-alive connection each (a shared pool serializes them
+        # on its lock), made before the clock starts; every request is bounded in time, and
+        # goes to loopback whatever proxy the environment names.
+        each = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{port}",
+                    limits=httpx.Limits(max_connections=1),
+                    timeout=REQUEST_SECONDS,
+                    trust_env=False,
+                )
+            )
+            for _ in share
+        ]
+        deadline = time.perf_counter() + seconds
+        await asyncio.gather(
+            *(_client(c, part, deadline, latencies, errors) for c, part in zip(each, share, strict=True))
+        )
     return latencies, errors
 
 
@@ -95,9 +96,9 @@ def _start() -> tuple[subprocess.Popen, int]:
     deadline = time.monotonic() + READY_SECONDS
     while True:
         try:
-            with urllib.request.urlopen(url + "v1/schema/panel", timeout=5):
-                break
-        except OSError:
+            httpx.get(url + "v1/schema/panel", timeout=5, trust_env=False)
+            break
+        except httpx.TransportError:
             if time.monotonic() > deadline:
                 process.kill()
                 raise SystemExit("the service never answered") from None
@@ -105,21 +106,8 @@ def _start() -> tuple[subprocess.Popen, int]:
     return process, int(url.rstrip("/").rsplit(":", 1)[1])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m snippetgen bench service",
-        description=(
-            "Start the service with one worker and load POST /v1/panel from this process over "
-            "loopback: first the example deployments repeated (memoized renders), then a new "
-            "deployment name on every request. Prints requests per second and latencies."
-        ),
-    )
-    parser.add_argument("--seconds", type=float, default=10.0, help="load time per phase (default: 10)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent connections (default: 8)")
-    args = parser.parse_args(argv)
-    if not 0 < args.seconds <= 300 or not 1 <= args.clients <= 256:
-        parser.error("--seconds must be in (0, 300] and --clients in [1, 256]")
-
+def run(args: argparse.Namespace) -> int:
+    """The load test with the options `python -m snippetgen bench service` parsed."""
     process, port = _start()
     try:
         print(f"{'phase':28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")

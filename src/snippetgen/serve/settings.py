@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from contextvars import ContextVar
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 ENV_PREFIX = "SNIPPETGEN_SERVICE_"
 # What a Host header names: a host name (or a *.domain pattern), an IPv4 or a bracketed IPv6 address.
@@ -24,14 +34,39 @@ class SettingsError(ValueError):
     """A flag or environment variable with a value the service cannot use: one line."""
 
 
-class ServiceSettings(BaseModel):
+# The environment `ServiceSettings.load` reads instead of os.environ.
+_environ: ContextVar[Mapping[str, str] | None] = ContextVar("environ", default=None)
+
+
+class _Environment(EnvSettingsSource):
+    """SNIPPETGEN_SERVICE_* values, stripped (except the token's), from os.environ or the
+    mapping `load` was given. The body limit is the documented contract: not read here."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        environ = _environ.get()
+        if environ is not None:
+            self.env_vars = {k.lower(): v for k, v in environ.items()}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        value, key, complex_value = super().get_field_value(field, field_name)
+        if field_name == "max_body_bytes":
+            value = None
+        elif isinstance(value, str) and field_name != "token":
+            value = value.strip()
+        return value, key, complex_value
+
+
+class ServiceSettings(BaseSettings):
     """How `python -m snippetgen serve` runs, and what `create_app` builds.
 
     Each field can come from a flag (`--port 9000`) or from the environment
     (`SNIPPETGEN_SERVICE_PORT=9000`); a flag wins.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, frozen=True, extra="forbid", hide_input_in_errors=True
+    )
 
     host: str = Field("127.0.0.1", description="Address to bind; loopback unless told otherwise.")
     port: int = Field(8000, ge=0, le=65535, description="0 picks a free port.")
@@ -42,7 +77,8 @@ class ServiceSettings(BaseModel):
     )
     max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1)
     root_path: str = Field("", description="The path prefix a proxy serves the app under, like /snippets.")
-    allowed_hosts: tuple[str, ...] = Field(
+    # NoDecode: the environment gives a comma-separated list, not JSON.
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="Host names answered besides the bound host and loopback ('*.example.com' too)."
     )
     no_token_on_purpose: bool = Field(
@@ -95,28 +131,39 @@ class ServiceSettings(BaseModel):
         return value
 
     @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Arguments (the flags) over the environment over defaults; no .env or secrets files.
+        return init_settings, _Environment(settings_cls)
+
+    @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **flags: Any) -> ServiceSettings:
-        """Settings from `environ` (SNIPPETGEN_SERVICE_*), with flags that are not None on top."""
-        environ = {} if environ is None else environ
-        values: dict[str, Any] = {}
-        for name in cls.model_fields:
-            raw = environ.get(ENV_PREFIX + name.upper())
-            if raw is not None and name != "max_body_bytes":
-                values[name] = raw.strip() if name != "token" else raw
-        values.update({k: v for k, v in flags.items() if v is not None})
+        """Settings from `environ` (default: os.environ), with flags that are not None on top.
+
+        Raises SettingsError: one line naming each flag or variable that is wrong."""
+        given = {k: v for k, v in flags.items() if v is not None}
+        reset = _environ.set(os.environ if environ is None else environ)
         try:
-            return cls.model_validate(values)
+            return cls(**given)
         except ValidationError as exc:
             # The token's value never reaches the message: only the field and the reason.
             problems = []
             for error in exc.errors(include_input=False):
                 field = str(error["loc"][0]) if error["loc"] else "settings"
-                if flags.get(field) is not None:
+                if field in given:
                     source = FLAGS.get(field, "--" + field.replace("_", "-"))
                 else:
                     source = ENV_PREFIX + field.upper()
                 problems.append(f"{source}: {error['msg'].removeprefix('Value error, ')}")
             raise SettingsError("; ".join(problems)) from None
+        finally:
+            _environ.reset(reset)
 
     def check_exposure(self) -> None:
         """Refuse an address beyond loopback with nothing guarding the keys, unless told it is on purpose."""

@@ -1,0 +1,52 @@
+"""Lazy modules: not run until used, `loaded` says so truthfully, and threads see them whole."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+from snippetgen.lazy import LazyModule, loaded
+
+SLOW = """
+import time
+time.sleep(0.3)  # a first user's run is still going when a second thread reads
+VALUE = 42
+"""
+
+
+def test_a_lazy_module_runs_once_on_first_use_and_every_thread_sees_it_whole(tmp_path, monkeypatch):
+    (tmp_path / "snippetgen_slow_module.py").write_text(SLOW, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "snippetgen_slow_module", raising=False)
+    module = LazyModule("snippetgen_slow_module")
+    try:
+        assert "snippetgen_slow_module" in sys.modules and not loaded("snippetgen_slow_module")
+        assert module.__spec__.name == "snippetgen_slow_module"  # metadata reads do not run it
+        assert not loaded("snippetgen_slow_module")
+        assert LazyModule("snippetgen_slow_module") is module
+        seen: list[object] = []
+
+        def use() -> None:
+            try:
+                seen.append(module.VALUE)
+            except AttributeError as exc:  # a half-run module
+                seen.append(exc)
+
+        threads = [threading.Thread(target=use) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert seen == [42] * 4
+        assert loaded("snippetgen_slow_module")
+        import snippetgen_slow_module  # type: ignore[import-not-found]
+
+        assert snippetgen_slow_module is module
+    finally:
+        sys.modules.pop("snippetgen_slow_module", None)
+
+
+def test_a_module_already_imported_is_returned_as_it_is():
+    assert LazyModule("json") is sys.modules.setdefault("json", __import__("json"))
+    assert loaded("json")
+    assert not loaded("snippetgen_no_such_module")
