@@ -152,9 +152,9 @@ def test_every_situation_has_its_row_with_tabs_in_the_pages_order(visit, live):
         assert selected_title(code_tabs) == "Arena client"
         manual = next(tab for tab in panel.tabs if tab.id == "manual_http")
         languages = row.locator("[data-tab-panel=manual_http] .tabs.languages > [role=tablist]")
-        # A variant's tab says which it is: "Python · Stream" beside "Python".
+        # A variant's tab says which it is: "Python (Stream)" beside "Python".
         assert tab_titles(languages) == [snippet_title(s) for s in manual.snippets]
-        assert ("Python · Stream" in tab_titles(languages)) == (panel.situation == "llm")
+        assert ("Python (Stream)" in tab_titles(languages)) == (panel.situation == "llm")
         # Each shown snippet is the library's shown code, with its install hint.
         code_tabs.get_by_role("tab", name="Arena client").click()
         client = next(tab for tab in panel.tabs if tab.id == "arena_client").snippets[0]
@@ -356,6 +356,9 @@ def test_chat_playground_round_trip(visit, live):
         messages.append({"role": "assistant", "content": reply})
         turns = chat.locator(".turn")
         expect(turns).to_have_count(len(messages))
+        # The reply streams in: the turn is done when it is no longer busy.
+        expect(turns.last).to_have_text(f"Assistant: {reply}")
+        expect(turns.last).not_to_have_attribute("aria-busy", "true")
     expect(turns).to_have_text(
         [f"{'User' if m['role'] == 'user' else 'Assistant'}: {m['content']}" for m in messages]
     )
@@ -392,6 +395,12 @@ def test_the_reply_shows_as_it_streams_before_the_stream_ends(visit, live):
         expect(reply).to_have_text("Assistant: " + " ".join(words[:-1]) + " ")
         expect(reply).to_have_attribute("aria-busy", "true")
         expect(chat.get_by_role("button", name="Stop")).to_be_visible()
+        # One turn at a time: Enter now keeps the text for the next turn.
+        box = chat.get_by_label("Message")
+        box.fill("Too soon.")
+        box.press("Enter")
+        expect(box).to_have_value("Too soon.")
+        expect(chat.locator(".turn")).to_have_count(2)
         release.set()
         expect(reply).to_have_text("Assistant: " + " ".join(words))
     expect(reply).not_to_have_attribute("aria-busy", "true")

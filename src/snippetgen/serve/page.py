@@ -177,11 +177,11 @@ def snippet_key(snippet: Snippet) -> str:
 
 
 def snippet_title(snippet: Snippet) -> str:
-    """`Python`, or `Python · Stream` for a variant (its title in rules.toml)."""
+    """`Python`, or `Python (Stream)` for a variant (its title in rules.toml), as docs blocks say."""
     title = LANGUAGES[snippet.language].title
     if snippet.variant == DEFAULT_VARIANT:
         return title
-    return f"{title} · {rule_table().variants[snippet.variant].title}"
+    return f"{title} ({rule_table().variants[snippet.variant].title})"
 
 
 def copy_text(deployment: Deployment, profile: str, *, component: str | None, tab: str | None,

@@ -254,7 +254,8 @@
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const text = input.value.trim();
-        if (!text) return;
+        // One turn at a time: Enter while a reply is still coming keeps the text for later.
+        if (!text || send.disabled) return;
         error.textContent = "";
         messages.push({ role: "user", content: text });
         addTurn(transcript, "user", text);
