@@ -189,9 +189,9 @@ def test_validation_refuses_a_huge_space_without_importing_numpy():
 
 
 def every_snippet(deployment: Deployment):
-    for profile, _situation, tab, language in rule_table().expected_cells():
+    for profile, _situation, tab, language, variant in rule_table().all_cells():
         if _situation == deployment.situation and tab != "chat_playground":
-            yield render_snippet(deployment, tab, language=language, profile=profile)
+            yield render_snippet(deployment, tab, language=language, profile=profile, variant=variant)
 
 
 def test_a_large_box_with_per_element_bounds_prints_in_constant_size_everywhere():

@@ -30,12 +30,14 @@ PROFILE = "agilerl-arena-1"
 
 
 def cells(tab: str):
-    return sorted(c for c in rule_table().expected_cells() if c[0] == PROFILE and c[2] == tab)
+    return sorted(c for c in rule_table().all_cells() if c[0] == PROFILE and c[2] == tab)
 
 
 def rendered(cell, **options) -> str:
-    _, situation, tab, language = cell
-    return render_snippet(example_deployment(situation), tab, language=language, profile=PROFILE, **options).code
+    _, situation, tab, language, variant = cell
+    return render_snippet(
+        example_deployment(situation), tab, language=language, profile=PROFILE, variant=variant, **options
+    ).code
 
 
 # ---------------------------------------------------------------- Python client calls

@@ -39,7 +39,7 @@ from space_cases import SPACES
 
 KEY_DISPLAYS = ("masked", "env", "placeholders")
 PROFILES = tuple(rule_table().profiles)
-CODE_CELLS = sorted({(tab, language) for _, _, tab, language in rule_table().expected_cells()})
+CODE_CELLS = sorted({(tab, language, variant) for _, _, tab, language, variant in rule_table().all_cells()})
 
 
 def black_line(name: str, text: str) -> str:
@@ -161,10 +161,11 @@ def deployments(draw):
 def test_random_deployments_render_as_black_over_the_whole_text(
     deployment, profile, key_display, cell, prompt, placeholders
 ):
-    tab, language = cell
-    if not rule_table().tabs[tab].applies_to(deployment.situation):
+    tab, language, variant = cell
+    if variant not in rule_table().variants_of(deployment.situation, tab):
         return
     options = {"language": language, "profile": profile, "key_display": key_display, "prompt": prompt}
+    options["variant"] = variant
     options["placeholders"] = placeholders
     fast = render_snippet(deployment, tab, **options)
     naive = render_snippet(deployment, tab, black_cache=False, **options)

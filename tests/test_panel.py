@@ -121,6 +121,40 @@ def test_chat_settings_for_llm():
     assert (chat.user_prefix, chat.assistant_prefix) == ("User: ", "Assistant: ")
     assert chat.completion_field == "results[0].completion"
     assert deployment.api_key.get_secret_value() not in repr(chat)
+    # The playground streams: one prompt to generate_stream, plain-text chunks back.
+    assert chat.route == "generate_stream"
+    assert chat.stream_url == f"{deployment.endpoint}/generate_stream"
+    assert chat.stream_error_prefix == "\n[ERROR:"
+
+
+@pytest.mark.parametrize("situation", SITUATIONS)
+def test_llm_tabs_carry_each_one_shot_snippet_then_its_stream(situation):
+    panel = render_panel(example_deployment(situation))
+    for tab in panel.tabs:
+        kinds = [(s.variant, s.language) for s in tab.snippets]
+        one_shot = [kind for kind in kinds if kind[0] == "request"]
+        streams = [kind for kind in kinds if kind[0] != "request"]
+        assert kinds == one_shot + streams, "the stream snippets follow the one-shot ones"
+        if situation == "llm" and tab.id in ("arena_client", "manual_http"):
+            assert [language for _, language in streams] == [language for _, language in one_shot]
+            assert {variant for variant, _ in streams} == {"stream"}
+            for s in tab.snippets[len(one_shot):]:
+                assert s == render_snippet(example_deployment(situation), tab.id, language=s.language, variant="stream")
+                assert "generate_stream" in s.code
+        else:
+            assert streams == []
+
+
+def test_a_stream_of_a_deployment_that_does_not_stream_names_the_variant():
+    with pytest.raises(SnippetError) as info:
+        render_snippet(example_deployment("gym"), "manual_http", language="curl", variant="stream")
+    assert str(info.value) == (
+        "no 'stream' variant of the Manual HTTP tab for Single-agent Gym deployments; choose one of: request"
+    )
+    with pytest.raises(SnippetError, match="no 'stream' variant of the Arena CLI tab for LLM deployments"):
+        render_snippet(example_deployment("llm"), "arena_cli", variant="stream")
+    with pytest.raises(SnippetError, match="choose one of: request, stream"):
+        render_snippet(example_deployment("llm"), "manual_http", variant="streaming")
 
 
 def test_snippet_errors_name_the_choices():

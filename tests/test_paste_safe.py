@@ -36,7 +36,7 @@ from snippetgen.unsafe import PATTERN, UNSAFE, check, describe
 FAKE_KEY = "fake-key-0123456789"
 PASTE_JACK = "agent\x1b[201~\x15echo PWNED\r"
 UNSAFE_CHARS = sorted(UNSAFE)
-CELLS = sorted(rule_table().expected_cells())
+CELLS = sorted(rule_table().all_cells())
 
 
 def raw_unsafe(text: str) -> list[str]:
@@ -256,11 +256,11 @@ def test_unvalidated_values_reach_no_snippet_raw(field):
         update = {field: {"endpoint": "https://agent.example.com/" + text}.get(field, text)}
     deployment = base.model_copy(update=update)
     rendered = 0
-    for profile, situation, tab, language in CELLS:
+    for profile, situation, tab, language, variant in CELLS:
         if situation != deployment.situation:
             continue
         for key_display in ("masked", "env"):
-            options = {"language": language, "profile": profile, "key_display": key_display}
+            options = {"language": language, "profile": profile, "key_display": key_display, "variant": variant}
             snippet = render_snippet(deployment, tab, **options)
             assert not raw_unsafe(snippet.code + snippet.copy_code), (profile, tab, language)
             rendered += 1

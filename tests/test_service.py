@@ -101,16 +101,36 @@ def test_panel_defaults_are_the_library_defaults(client):
     assert response.json() == library_json(render_panel(deployment))
 
 
-@pytest.mark.parametrize("cell", sorted(rule_table().expected_cells()), ids="/".join)
+@pytest.mark.parametrize("cell", sorted(rule_table().all_cells()), ids="/".join)
 def test_snippet_is_render_snippet(client, cell):
-    profile, situation, tab, language = cell
+    profile, situation, tab, language, variant = cell
     deployment = example_deployment(situation)
     body = {"deployment": deployment_json(deployment), "tab": tab, "language": language, "profile": profile}
+    if variant != "request":
+        body["variant"] = variant
     response = client.post("/v1/snippet", json=body)
     assert response.status_code == 200, response.text
     assert response.json() == library_json(
-        render_snippet(deployment, tab, language=language, profile=profile)
+        render_snippet(deployment, tab, language=language, profile=profile, variant=variant)
     )
+    assert response.json()["variant"] == variant
+
+
+@pytest.mark.parametrize(
+    "situation, tab, variant, message",
+    [
+        ("gym", "manual_http", "stream",
+         "no stream variant of the Manual HTTP tab for Single-agent Gym deployments; choose one of: request"),
+        ("llm", "arena_cli", "stream", "the Arena CLI tab has no such variant; choose one of: request"),
+        ("llm", "manual_http", "streaming", "the Manual HTTP tab has no such variant; choose one of: request, stream"),
+    ],
+)
+def test_a_variant_the_cell_lacks_is_a_422_naming_the_variant(client, situation, tab, variant, message):
+    body = {"deployment": deployment_json(example_deployment(situation)), "tab": tab, "variant": variant}
+    response = client.post("/v1/snippet", json=body)
+    assert response.status_code == 422, response.text
+    (entry,) = response.json()["detail"]
+    assert (entry["field"], entry["msg"]) == ("variant", message)
 
 
 @pytest.mark.parametrize("key_display", KEY_DISPLAYS)

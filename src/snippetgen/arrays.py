@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .lazy import LazyModule
 from .spaces import DictSpace, TupleSpace
@@ -174,7 +174,7 @@ def read_npy(raw: bytes, *, portable: bool = True) -> np.ndarray:
     if size == 0:
         return np.zeros(shape, dtype)
     # A copy: writable, as np.load's arrays are, and not holding on to `raw`.
-    order = "F" if fields["fortran_order"] else "C"
+    order: Literal["C", "F"] = "F" if fields["fortran_order"] else "C"
     return np.frombuffer(raw, dtype=dtype, count=count, offset=start).reshape(shape, order=order).copy()
 
 
