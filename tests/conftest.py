@@ -14,8 +14,9 @@ import pytest
 from hypothesis import settings
 from playwright.sync_api import expect, sync_playwright
 
-from snippetgen.examples import example, examples
-from snippetgen.rules import rule_table
+from snippetgen.examples import example_deployment as _example_deployment
+from snippetgen.examples import examples
+from snippetgen.rules import DEFAULT_VARIANT, rule_table
 from snippetgen.sandbox import Sandbox
 
 import toolchains
@@ -27,12 +28,13 @@ atexit.register(shutil.rmtree, _SKELETON_CACHE, ignore_errors=True)
 
 
 def all_cells():
-    """Every (profile, situation, tab, language) cell of the rule table."""
-    return sorted(rule_table().expected_cells())
+    """Every (profile, situation, tab, language, variant) cell of the rule table."""
+    return sorted(rule_table().all_cells())
 
 
 def cell_id(cell) -> str:
-    return "/".join(cell)
+    """profile/situation/tab/language, and /variant beyond the default one."""
+    return "/".join(cell[:4] if cell[4:] == (DEFAULT_VARIANT,) else cell)
 
 
 # Pages are tested in Debian's Chromium (Playwright cannot download its own here).
@@ -77,7 +79,7 @@ def cell(request):
 
 @pytest.fixture
 def example_deployment():
-    return example
+    return _example_deployment
 
 
 # ---------------------------------------------------------------- running snippets

@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from snippetgen import Deployment, literals, render_panel, render_snippet
+from snippetgen.arrays import npy_base64, shell_wire, to_wire
 from snippetgen.bench import BODY_LIMIT, WORST_PANEL_BYTES, worst_request
 from snippetgen.rules import rule_table
 from snippetgen.spaces import (
@@ -24,7 +25,6 @@ from snippetgen.spaces import (
     example,
     mask_example,
 )
-from snippetgen.wire import npy_base64, shell_wire, to_wire
 
 FAKE = {"endpoint": "https://arena.invalid/deployment", "api_key": "fake-key-for-tests-0000"}
 WAIT = 60
@@ -189,9 +189,9 @@ def test_validation_refuses_a_huge_space_without_importing_numpy():
 
 
 def every_snippet(deployment: Deployment):
-    for profile, _situation, tab, language in rule_table().expected_cells():
+    for profile, _situation, tab, language, variant in rule_table().all_cells():
         if _situation == deployment.situation and tab != "chat_playground":
-            yield render_snippet(deployment, tab, language=language, profile=profile)
+            yield render_snippet(deployment, tab, language=language, profile=profile, variant=variant)
 
 
 def test_a_large_box_with_per_element_bounds_prints_in_constant_size_everywhere():

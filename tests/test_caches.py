@@ -31,7 +31,7 @@ from pydantic import SecretStr
 
 from snippetgen import Deployment, Placeholders, caches, panel, render, render_panel, render_snippet, skeletons
 from snippetgen.caches import ENTRY_BYTES, DiskStore, Memo, digest, footprint
-from snippetgen.examples import example, examples
+from snippetgen.examples import example_deployment, examples
 from snippetgen.context import DEFAULT_PROMPT, Request
 from snippetgen.render import renderer
 from snippetgen.rules import rule_table
@@ -40,8 +40,8 @@ POISON = "__POISONED__"
 OTHER_UID = 4242
 WARNING = "not using the skeleton cache in"
 DEPLOYMENTS = [
-    example("gym", name="cache-gym", api_key="fake-cache-key-0000000001", endpoint="https://gym.example.com/a"),
-    example("llm", name="cache-llm", api_key="fake-cache-key-0000000002", endpoint="https://llm.example.com/b"),
+    example_deployment("gym", name="cache-gym", api_key="fake-cache-key-0000000001", endpoint="https://gym.example.com/a"),
+    example_deployment("llm", name="cache-llm", api_key="fake-cache-key-0000000002", endpoint="https://llm.example.com/b"),
 ]
 
 
@@ -176,8 +176,8 @@ def test_the_renderer_keys_hold_digests_never_the_request(monkeypatch, tmp_path)
     state = new_process(monkeypatch, tmp_path / "cache")
     prompt = "a long prompt " * 20_000  # 280 kB
     space = {"type": "Box", "shape": [64], "dtype": "float32", "low": [-1.5] * 64, "high": [2.5] * 64}
-    deployment = example("llm", name="n" * 1000)
-    boxed = example("supervised", observation_space=space)
+    deployment = example_deployment("llm", name="n" * 1000)
+    boxed = example_deployment("supervised", observation_space=space)
     for d in (deployment, boxed):
         render_panel(d, prompt=prompt)
         render_snippet(d, "manual_http", language="curl", prompt=prompt)
@@ -193,7 +193,7 @@ def test_caches_stay_within_their_byte_budgets(monkeypatch, tmp_path):
     monkeypatch.setattr(panel, "PANEL_CACHE_BYTES", 1_000)  # smaller than any panel
     state = new_process(monkeypatch, tmp_path / "cache")
     for n in range(40):
-        d = example("gym", name=f"budget-{n}", api_key=f"fake-budget-key-{n:010d}")
+        d = example_deployment("gym", name=f"budget-{n}", api_key=f"fake-budget-key-{n:010d}")
         render_snippet(d, "manual_http", language="python")
         assert state.snippets.currsize <= 64_000
     assert 0 < len(state.snippets) < 40
@@ -223,7 +223,7 @@ def test_digests_tell_apart_what_encodes_alike():
 
 
 def test_requests_that_differ_in_anything_have_different_keys():
-    base = example("gym", name="base", api_key="fake-key-for-digests-0001", endpoint="https://a.example.com")
+    base = example_deployment("gym", name="base", api_key="fake-key-for-digests-0001", endpoint="https://a.example.com")
     box = {"type": "Box", "shape": [2], "dtype": "float32"}
     changes = [
         {"name": "other"}, {"endpoint": "https://b.example.com"}, {"api_key": "fake-key-for-digests-0002"},
@@ -254,7 +254,7 @@ def test_requests_that_differ_in_anything_have_different_keys():
 
 
 def test_a_shape_is_everything_but_the_slot_values():
-    base = example("gym", name="base", api_key="fake-key-for-shapes-00001", endpoint="https://a.example.com")
+    base = example_deployment("gym", name="base", api_key="fake-key-for-shapes-00001", endpoint="https://a.example.com")
     same = base.model_copy(update={"name": "x", "endpoint": "https://b.example.com",
                                    "api_key": SecretStr("fake-key-for-shapes-00002")})
     assert Request(same).shape == Request(base).shape
@@ -421,7 +421,7 @@ print(json.dumps(out))
 def test_a_warning_never_fails_a_render_even_as_an_error(cache, tmp_path):
     cache.chmod(0o777)
     env = {**os.environ, "SNIPPETGEN_CACHE_DIR": str(cache)}
-    script = "from snippetgen import render_panel as r, examples as e; print(r(e.example('gym')).expanded)"
+    script = "from snippetgen import render_panel as r, examples as e; print(r(e.example_deployment('gym')).expanded)"
     result = subprocess.run(
         [sys.executable, "-W", "error", "-c", script], capture_output=True, text=True, env=env, check=False
     )

@@ -54,6 +54,25 @@ def test_all_previews_every_built_in_example_plain_when_piped():
     assert result.stderr == ""
 
 
+def test_an_llm_preview_labels_each_stream_snippet_and_says_the_playground_streams():
+    result = run("--situation", "llm")
+    assert result.returncode == 0, result.stderr
+    headings = [line for line in result.stdout.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## Chat playground (default tab)",
+        "## Arena client · python",
+        "## Arena client · python · stream",
+        "## Arena CLI · shell",
+        "## Manual HTTP · python",
+        "## Manual HTTP · curl",
+        "## Manual HTTP · javascript",
+        "## Manual HTTP · python · stream",
+        "## Manual HTTP · curl · stream",
+        "## Manual HTTP · javascript · stream",
+    ]
+    assert "/generate_stream (streamed: plain-text chunks" in result.stdout
+
+
 def test_color_always_highlights():
     assert "\x1b[" in run("--situation", "gym", "--color", "always").stdout
 
@@ -125,6 +144,6 @@ def test_rules_prints_matrix():
 
 
 def test_bench_runs_both_paths():
-    result = run("bench", "--rounds", "1")
+    result = run("bench", "--rounds", "1", "--samples", "50")
     assert result.returncode == 0, result.stderr
     assert "naive ms" in result.stdout and "outputs are identical" in result.stdout

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from serve_support import RunningService, deployment_json
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import rule_table
 from snippetgen.serve import ServiceSettings, create_app
 
@@ -111,7 +111,7 @@ def test_every_status_is_documented(spec):
 
 def test_what_the_schema_refuses_the_service_refuses(guarded):
     # pydantic alone would take 1 for true; the document says boolean, and so does the service.
-    deployment = {**deployment_json(example("gym")), "connected": 1}
+    deployment = {**deployment_json(example_deployment("gym")), "connected": 1}
     headers = {"Authorization": f"Bearer {TOKEN}"}
     answer = httpx.post(
         guarded.url + "/v1/panel", json={"deployment": deployment}, headers=headers, trust_env=False

@@ -24,19 +24,19 @@ from agilerl.arena import cli as arena_cli
 from agilerl.arena.client import ArenaClient
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import rule_table
 
 PROFILE = "documented"
 
 
 def cells(tab: str):
-    return sorted(c for c in rule_table().expected_cells() if c[0] == PROFILE and c[2] == tab)
+    return sorted(c for c in rule_table().all_cells() if c[0] == PROFILE and c[2] == tab)
 
 
 def rendered(cell) -> str:
-    _, situation, tab, language = cell
-    return render_snippet(example(situation), tab, language=language, profile=PROFILE).code
+    _, situation, tab, language, variant = cell
+    return render_snippet(example_deployment(situation), tab, language=language, profile=PROFILE, variant=variant).code
 
 
 def method_calls(tree: ast.AST) -> dict[str, list[ast.Call]]:
@@ -76,7 +76,7 @@ def test_client_cell_makes_the_documented_calls(cell):
     assert ("agilerl.arena.client", "ArenaClient") in imports
     calls = method_calls(tree)
     assert len(calls["login"]) == 1 and not calls["login"][0].args
-    suffix = rule_table().situations[situation].suffix
+    suffix = rule_table().suffix(situation, cell[4])
     if suffix == "get_action":
         (opened,) = calls["open_inference_agent"]
         assert name_arg(opened) == "DEPLOYMENT_NAME"

@@ -23,19 +23,21 @@ from agilerl.arena import cli as arena_cli
 from pydantic import BaseModel
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import rule_table
 
 PROFILE = "agilerl-arena-1"
 
 
 def cells(tab: str):
-    return sorted(c for c in rule_table().expected_cells() if c[0] == PROFILE and c[2] == tab)
+    return sorted(c for c in rule_table().all_cells() if c[0] == PROFILE and c[2] == tab)
 
 
 def rendered(cell, **options) -> str:
-    _, situation, tab, language = cell
-    return render_snippet(example(situation), tab, language=language, profile=PROFILE, **options).code
+    _, situation, tab, language, variant = cell
+    return render_snippet(
+        example_deployment(situation), tab, language=language, profile=PROFILE, variant=variant, **options
+    ).code
 
 
 # ---------------------------------------------------------------- Python client calls

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from snippetgen import Deployment, Placeholders, render_panel, render_snippet
 from snippetgen.assignment import _width_table, assignment
 from snippetgen.caches import DiskStore
-from snippetgen.examples import example, examples
+from snippetgen.examples import example_deployment, examples
 from snippetgen.context import DEFAULT_PROMPT, Request, _exact_json
 from snippetgen.render import renderer
 from snippetgen.rules import TEMPLATE_DIR
@@ -39,7 +39,7 @@ from space_cases import SPACES
 
 KEY_DISPLAYS = ("masked", "env", "placeholders")
 PROFILES = tuple(rule_table().profiles)
-CODE_CELLS = sorted({(tab, language) for _, _, tab, language in rule_table().expected_cells()})
+CODE_CELLS = sorted({(tab, language, variant) for _, _, tab, language, variant in rule_table().all_cells()})
 
 
 def black_line(name: str, text: str) -> str:
@@ -115,7 +115,7 @@ agent_ids = st.lists(
 @st.composite
 def deployments(draw):
     situation = draw(st.sampled_from(SITUATIONS))
-    base = example(situation)
+    base = example_deployment(situation)
     fields = {
         "name": draw(names),
         "algorithm": base.algorithm,
@@ -161,10 +161,11 @@ def deployments(draw):
 def test_random_deployments_render_as_black_over_the_whole_text(
     deployment, profile, key_display, cell, prompt, placeholders
 ):
-    tab, language = cell
-    if not rule_table().tabs[tab].applies_to(deployment.situation):
+    tab, language, variant = cell
+    if variant not in rule_table().variants_of(deployment.situation, tab):
         return
     options = {"language": language, "profile": profile, "key_display": key_display, "prompt": prompt}
+    options["variant"] = variant
     options["placeholders"] = placeholders
     fast = render_snippet(deployment, tab, **options)
     naive = render_snippet(deployment, tab, black_cache=False, **options)
@@ -245,7 +246,7 @@ def test_a_template_never_reads_a_value():
 
 
 def test_a_prompt_inside_a_request_body_still_skips_jinja_for_new_names_and_keys(monkeypatch):
-    llm = example("llm", name="prompt-body-1", api_key="a-long-key-for-masking-0001")
+    llm = example_deployment("llm", name="prompt-body-1", api_key="a-long-key-for-masking-0001")
     render_snippet(llm, "manual_http", language="curl")
     template = renderer().env.get_template
     monkeypatch.setattr(renderer().env, "get_template", lambda *a, **k: pytest.fail("Jinja ran"))
@@ -276,7 +277,7 @@ def test_a_python_value_outside_a_constant_line_is_refused():
 
 
 def test_shown_and_copied_code_differ_only_in_the_key():
-    deployment = example("gym", api_key="a-long-key-for-masking-1234")
+    deployment = example_deployment("gym", api_key="a-long-key-for-masking-1234")
     snippet = render_snippet(deployment, "manual_http", language="python")
     assert "a-long-key-for-masking-1234" in snippet.copy_code
     assert "a-long-key-for-masking-1234" not in snippet.code
@@ -290,12 +291,12 @@ def test_shown_and_copied_code_differ_only_in_the_key():
 
 
 def test_an_identical_request_is_answered_from_memory():
-    deployment = example("pettingzoo")
+    deployment = example_deployment("pettingzoo")
     data = json.loads(deployment.model_dump_json())
     other = Deployment.model_validate({**data, "api_key": "another-key-0042"})
     first = render_panel(deployment)
     assert render_panel(deployment) is first
-    assert render_panel(example("pettingzoo")) is first  # equal, not the same object
+    assert render_panel(example_deployment("pettingzoo")) is first  # equal, not the same object
     other_key = render_panel(other)
     assert other_key is not first and "another-key-0042" in json.dumps(other_key.model_dump())
     assert render_snippet(deployment, "arena_cli") is render_snippet(deployment, "arena_cli")
@@ -343,7 +344,7 @@ def test_two_requests_share_a_key_exactly_when_everything_they_render_from_is_eq
 def test_nan_infinity_and_none_bounds_are_different_requests():
     box = {"type": "Box", "shape": [1], "dtype": "float32", "low": -1.0}
     bounds = [None, float("nan"), float("inf"), -0.0, 0.0]
-    requests = [Request(example("supervised", observation_space={**box, "high": high})) for high in bounds]
+    requests = [Request(example_deployment("supervised", observation_space={**box, "high": high})) for high in bounds]
     assert len({r.key for r in requests}) == len({r.shape for r in requests}) == len(bounds)
 
 
@@ -358,10 +359,10 @@ def _fresh_process(code: str, cache: Path) -> subprocess.CompletedProcess:
 FIRST_PANEL = """
 import json, sys
 import snippetgen
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.lazy import loaded
 assert not {m for m in ("black", "numpy", "pygments") if loaded(m)}, "imported by import snippetgen"
-deployment = example(
+deployment = example_deployment(
     "gym", name="disk-cache-name", api_key="disk-cache-key-0123456789", endpoint="https://disk.example.com/ep"
 )
 panel = snippetgen.render_panel(deployment)
@@ -378,7 +379,7 @@ def test_a_new_process_renders_from_disk_without_black_or_numpy(tmp_path):
     assert second.returncode == 0, second.stderr
     result = json.loads(second.stdout)
     assert result["loaded"] == []
-    deployment = example("gym", name="disk-cache-name", api_key="disk-cache-key-0123456789",
+    deployment = example_deployment("gym", name="disk-cache-name", api_key="disk-cache-key-0123456789",
                          endpoint="https://disk.example.com/ep")
     assert result["panel"] == render_panel(deployment, black_cache=False).model_dump(mode="json")
     entries = list(tmp_path.rglob("*.json"))
@@ -411,4 +412,4 @@ def test_a_reloaded_rule_table_starts_afresh():
     rule_table.cache_clear()  # what the MkDocs plugin does under `mkdocs serve`
     after = renderer()
     assert after is not before and after.table is rule_table()
-    assert render_panel(example("gym")) == render_panel(example("gym"), black_cache=False)
+    assert render_panel(example_deployment("gym")) == render_panel(example_deployment("gym"), black_cache=False)

@@ -202,12 +202,12 @@ def hostile_renders():
             for tab, rule in rule_table().tabs.items():
                 if not rule.applies_to(situation):
                     continue
-                for language in rule.languages:
+                for language, variant in itertools.product(rule.languages, rule_table().variants_of(situation, tab)):
                     if language == "python" and n % 2:
                         continue  # black formats each new shape: half the cases cover every Python cell
-                    options = {"profile": profile, "key_display": key_display, "prompt": prompt}
+                    options = {"profile": profile, "key_display": key_display, "prompt": prompt, "variant": variant}
                     snippet = render_snippet(deployment, tab, language=language, **options)
-                    stem = f"{situation}-{profile}-{key_display}-{n}-{tab}"
+                    stem = f"{situation}-{profile}-{key_display}-{n}-{tab}-{variant}"
                     what = f"{deployment!r} prompt={prompt!r}"
                     extension = Path(snippet.filename).suffix
                     for shown, code in (("code", snippet.code), ("copy", snippet.copy_code)):

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import SITUATIONS, rule_table
 from snippetgen.sandbox import Sandbox
 from snippetgen.unsafe import PATTERN as UNSAFE
@@ -166,12 +166,13 @@ EXAMPLES_PER_CELL = -(-10_000 // (len(SITUATIONS) * len(PROFILES)))
 def test_values_round_trip_through_every_language(situation, profile, python_tab, name, key, prompt):
     """Each example checks the shell CLI cell and at most one Python cell: black makes a
     Python render the costly part, and 10,000 examples still give each thousands."""
-    deployment = example(situation, name=name, api_key=key)
+    deployment = example_deployment(situation, name=name, api_key=key)
     llm = situation == "llm"
 
-    def snippet(tab, language, key_display="env"):
+    def snippet(tab, language, key_display="env", variant="request"):
         return render_snippet(
-            deployment, tab, language=language, profile=profile, key_display=key_display, prompt=prompt
+            deployment, tab, language=language, profile=profile, key_display=key_display, prompt=prompt,
+            variant=variant,
         ).copy_code
 
     cli = snippet("arena_cli", "shell")
@@ -195,6 +196,8 @@ def test_values_round_trip_through_every_language(situation, profile, python_tab
             assert go["prompt"] == prompt
     if llm:
         assert constants["PROMPT"] == prompt
+        streamed = python_constants(snippet(python_tab, "python", key_display="masked", variant="stream"))
+        assert streamed["PROMPT"] == prompt
 
 
 # ---------------------------------------------------------------- executed cases
@@ -240,7 +243,7 @@ def hostile(tmp_path_factory):
     marker = tmp_path_factory.mktemp("hostile") / "injected"
     cases = hostile_cases(marker)
     user_key = f"user'\"$(touch${{IFS}}{marker})`x`\\"
-    deployments = [example("llm", name=name, api_key=key) for name, key, _ in cases]
+    deployments = [example_deployment("llm", name=name, api_key=key) for name, key, _ in cases]
     with Sandbox(deployments, user_key=user_key) as sb:
         yield marker, cases, sb
 
@@ -251,18 +254,22 @@ def test_hostile_values_reach_the_sandbox_exactly_and_never_run(hostile, run_sni
     name, key, prompt = cases[case]
     deployment = sb.deployment(name)
     problems = []
-    for profile, tab, language in (
-        ("documented", "manual_http", "python"),
-        ("documented", "manual_http", "go"),
-        ("agilerl-arena-1", "arena_client", "python"),
-        ("agilerl-arena-1", "arena_cli", "shell"),
+    for profile, tab, language, variant in (
+        ("documented", "manual_http", "python", "request"),
+        ("documented", "manual_http", "python", "stream"),
+        ("documented", "manual_http", "go", "request"),
+        ("documented", "manual_http", "go", "stream"),
+        ("agilerl-arena-1", "arena_client", "python", "request"),
+        ("agilerl-arena-1", "arena_client", "python", "stream"),
+        ("agilerl-arena-1", "arena_cli", "shell", "request"),
     ):
         snippet = render_snippet(
-            deployment, tab, language=language, profile=profile, key_display="masked", prompt=prompt
+            deployment, tab, language=language, profile=profile, key_display="masked", prompt=prompt,
+            variant=variant,
         )
         result = run_snippet(snippet, base_url=sb.base_url, api_key=sb.user_key)
         if result.returncode != 0:
-            problems.append(f"{tab}: exit {result.returncode}: {result.stderr[-500:]}")
+            problems.append(f"{tab} {variant}: exit {result.returncode}: {result.stderr[-500:]}")
 
     mine = [r for r in sb.received if r.deployment == name or r.query.get("name") == name]
     manual = [r for r in mine if r.path.endswith("/generate") and r.token == key]
@@ -273,9 +280,11 @@ def test_hostile_values_reach_the_sandbox_exactly_and_never_run(hostile, run_sni
         # Python and Go.
         "manual HTTP /generate": [r.body["prompts"] for r in manual] == [[prompt], [prompt]],
         "client /generate": [r.body["prompts"] for r in client] == [[prompt]],
-        "CLI /generate_stream": [r.body["prompt"] for r in stream] == [prompt],
-        # client: one; CLI: list, then one.
-        "name in lookups": sorted(lookups) == ["list", "one", "one"],
+        "manual HTTP /generate_stream": [r.body["prompt"] for r in stream if r.token == key] == [prompt, prompt],
+        "client and CLI /generate_stream": [r.body["prompt"] for r in stream if r.token == sb.user_key]
+        == [prompt, prompt],
+        # client: one per variant; CLI: list, then one.
+        "name in lookups": sorted(lookups) == ["list", "one", "one", "one"],
         "all answered 200": {r.status for r in mine} == {200},
     }
     problems += [what for what, ok in expected.items() if not ok]

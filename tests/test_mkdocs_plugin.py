@@ -603,3 +603,39 @@ def test_indented_block_keeps_its_yaml_nesting(tabbed_site):
         deployment, "manual_http", language="python", key_display="placeholders"
     ).code.rstrip("\n")
     assert code == expected
+
+
+# ---------------------------------------------------------------- variants
+
+
+def _variants(body: str) -> list[tuple[str, str, str]]:
+    rendered = renderer_module.render_block(body, SiteOptions(), can_tab=True)
+    return [(tab.id, s.label, s.sync) for tab in rendered.tabs for s in tab.snippets]
+
+
+def test_a_block_shows_one_shot_snippets_unless_it_asks_for_a_variant():
+    one_shot = _variants("situation: llm\ntabs: [manual_http]\n")
+    assert [label for _, label, _ in one_shot] == ["Python", "curl", "JavaScript"]
+    stream = _variants("situation: llm\ntabs: [manual_http]\nvariant: stream\n")
+    assert stream == [
+        ("manual_http", "Python (Stream)", "python-stream"),
+        ("manual_http", "curl (Stream)", "curl-stream"),
+        ("manual_http", "JavaScript (Stream)", "javascript-stream"),
+    ]
+    both = _variants("situation: llm\ntabs: [manual_http]\nlanguages: [python]\nvariant: both\n")
+    assert [label for _, label, _ in both] == ["Python", "Python (Stream)"]
+    code = renderer_module.render_block("situation: llm\ntabs: [arena_client]\nvariant: stream\n", SiteOptions(),
+                                        can_tab=True).tabs[0].snippets[0].code
+    assert code == render_snippet(
+        renderer_module.deployment(renderer_module.parse("situation: llm")[0]), "arena_client",
+        variant="stream", key_display="placeholders",
+    ).code.rstrip("\n")
+
+
+def test_a_variant_a_named_tab_lacks_is_an_error_on_its_line():
+    with pytest.raises(renderer_module.BlockError, match="tab 'arena_cli' has no 'stream' snippet; it has: request") as info:
+        renderer_module.render_block("situation: llm\ntabs: [arena_cli]\nvariant: stream\n", SiteOptions(), can_tab=True)
+    assert info.value.line == 2
+    with pytest.raises(renderer_module.BlockError, match="unknown variant 'streaming'") as info:
+        renderer_module.render_block("situation: llm\nvariant: streaming\n", SiteOptions(), can_tab=True)
+    assert info.value.line == 1

@@ -13,12 +13,12 @@ ROOT = Path(__file__).parents[1]
 
 CHECK = """
 import snippetgen, sys
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import rule_table
 assert snippetgen.__file__.startswith(sys.argv[1]), snippetgen.__file__
 count = 0
-for profile, situation, tab, language in rule_table().expected_cells():
-    snippetgen.render_snippet(example(situation), tab, language=language, profile=profile)
+for profile, situation, tab, language, variant in rule_table().all_cells():
+    snippetgen.render_snippet(example_deployment(situation), tab, language=language, profile=profile, variant=variant)
     count += 1
 print(count)
 """

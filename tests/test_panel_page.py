@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,10 +18,10 @@ from playwright.sync_api import expect
 
 from serve_support import RunningService
 from snippetgen import format_conversation, generate_request, read_completion, render_panel, render_snippet
-from snippetgen.languages import LANGUAGES
+from snippetgen.sandbox import answers
 from snippetgen.rules import rule_table
 from snippetgen.serve import ServiceSettings, create_app
-from snippetgen.serve.page import reference_deployments
+from snippetgen.serve.page import reference_deployments, snippet_title
 
 WAIT_MS = 60_000
 SITUATION_TITLES = {s: rule.title for s, rule in rule_table().situations.items()}
@@ -150,12 +151,14 @@ def test_every_situation_has_its_row_with_tabs_in_the_pages_order(visit, live):
         assert tab_titles(code_tabs) == ["Arena client", "Arena CLI", "Manual HTTP"]
         assert selected_title(code_tabs) == "Arena client"
         manual = next(tab for tab in panel.tabs if tab.id == "manual_http")
-        languages = row.locator(".tabs.languages > [role=tablist]")
-        assert tab_titles(languages) == [LANGUAGES[s.language].title for s in manual.snippets]
+        languages = row.locator("[data-tab-panel=manual_http] .tabs.languages > [role=tablist]")
+        # A variant's tab says which it is: "Python (Stream)" beside "Python".
+        assert tab_titles(languages) == [snippet_title(s) for s in manual.snippets]
+        assert ("Python (Stream)" in tab_titles(languages)) == (panel.situation == "llm")
         # Each shown snippet is the library's shown code, with its install hint.
         code_tabs.get_by_role("tab", name="Arena client").click()
         client = next(tab for tab in panel.tabs if tab.id == "arena_client").snippets[0]
-        figure = row.locator("figure[data-tab=arena_client]")
+        figure = row.locator("figure[data-tab=arena_client][data-variant=request]")
         expect(figure.locator("pre")).to_have_text(client.code.rstrip("\n"))
         expect(figure.locator(".install code")).to_have_text(client.install)
         row.locator("summary").click()
@@ -354,6 +357,9 @@ def test_chat_playground_round_trip(visit, live):
         messages.append({"role": "assistant", "content": reply})
         turns = chat.locator(".turn")
         expect(turns).to_have_count(len(messages))
+        # The reply streams in: the turn is done when it is no longer busy.
+        expect(turns.last).to_have_text(f"Assistant: {reply}")
+        expect(turns.last).not_to_have_attribute("aria-busy", "true")
     expect(turns).to_have_text(
         [f"{'User' if m['role'] == 'user' else 'Assistant'}: {m['content']}" for m in messages]
     )
@@ -361,6 +367,86 @@ def test_chat_playground_round_trip(visit, live):
 
     chat.get_by_role("button", name="Clear conversation").click()
     expect(chat.locator(".turn")).to_have_count(0)
+
+
+def wait_until(condition, what: str) -> None:
+    end = time.monotonic() + WAIT_MS / 1000
+    while not condition():
+        assert time.monotonic() < end, what
+        time.sleep(0.02)
+
+
+def start_turn(page, name: str, text: str):
+    """Open the row, send one message; returns (chat, the assistant's turn)."""
+    page.goto("/")
+    chat = open_row(page, name).locator("[data-chat]")
+    box = chat.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+    return chat, chat.locator(".turn.assistant").last
+
+
+def test_the_reply_shows_as_it_streams_before_the_stream_ends(visit, live):
+    name = "gsm8k-grpo"
+    prompt = format_conversation([{"role": "user", "content": "Stream, please."}])
+    words = answers.completion(prompt).split(" ")
+    with live.sandbox.streams.hold_last() as release:
+        chat, reply = start_turn(visit.page, name, "Stream, please.")
+        # Every chunk but the last has arrived and is shown; the last is held back.
+        expect(reply).to_have_text("Assistant: " + " ".join(words[:-1]) + " ")
+        expect(reply).to_have_attribute("aria-busy", "true")
+        expect(chat.get_by_role("button", name="Stop")).to_be_visible()
+        # One turn at a time: Enter now keeps the text for the next turn.
+        box = chat.get_by_label("Message")
+        box.fill("Too soon.")
+        box.press("Enter")
+        expect(box).to_have_value("Too soon.")
+        expect(chat.locator(".turn")).to_have_count(2)
+        release.set()
+        expect(reply).to_have_text("Assistant: " + " ".join(words))
+    expect(reply).not_to_have_attribute("aria-busy", "true")
+    expect(chat.get_by_role("button", name="Stop")).to_be_hidden()
+    calls = [r for r in live.sandbox.received if r.path.endswith("/generate_stream") and r.body["prompt"] == prompt]
+    assert len(calls) == 1 and calls[0].token == live_key(live, name)
+
+
+def test_stop_cancels_the_stream_and_keeps_the_partial_reply(visit, live):
+    name = "gsm8k-grpo"
+    prompt = format_conversation([{"role": "user", "content": "Then stop."}])
+    words = answers.completion(prompt).split(" ")
+    with live.sandbox.streams.hold_last():
+        chat, reply = start_turn(visit.page, name, "Then stop.")
+        expect(reply).to_contain_text(words[0])
+        wait_until(lambda: live.sandbox.streams.open == 1, "the deployment's stream is not open")
+        chat.get_by_role("button", name="Stop").click()
+        expect(reply).to_have_attribute("data-stopped", "true")
+        expect(reply).to_have_text("Assistant: " + " ".join(words[:-1]) + " " + " [stopped]")
+        # The service closed its call to the deployment while the last chunk was still held.
+        wait_until(lambda: live.sandbox.streams.open == 0, "the deployment's stream was never closed")
+    expect(chat.get_by_role("button", name="Stop")).to_be_hidden()
+    expect(chat.get_by_role("button", name="Send")).to_be_enabled()
+    # The conversation goes on, the stopped reply in it.
+    box = chat.get_by_label("Message")
+    box.fill("Go on.")
+    box.press("Enter")
+    messages = [
+        {"role": "user", "content": "Then stop."},
+        {"role": "assistant", "content": " ".join(words[:-1]) + " "},
+        {"role": "user", "content": "Go on."},
+    ]
+    expect(chat.locator(".turn.assistant").last).to_have_text(
+        "Assistant: " + answers.completion(format_conversation(messages))
+    )
+
+
+def test_an_error_mid_stream_shows_in_the_conversation(visit, live):
+    with live.sandbox.streams.failing("the model ran out of memory"):
+        chat, reply = start_turn(visit.page, "gsm8k-grpo", "Fail, please.")
+        expect(reply).to_have_attribute("data-failed", "true")
+    expect(reply).to_contain_text("Sandbox completion")
+    expect(reply.locator(".turn-note")).to_have_text(" [ERROR: the model ran out of memory]")
+    expect(chat.locator("[data-chat-error]")).to_contain_text("the model ran out of memory")
+    expect(chat.get_by_label("Message")).to_have_value("Fail, please.")
 
 
 # ---------------------------------------------------------------- the examples, and every request local

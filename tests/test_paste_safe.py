@@ -29,7 +29,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from snippetgen import Deployment, literals, render_snippet
 from snippetgen.assignment import assignment
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import rule_table
 from snippetgen.unsafe import PATTERN, UNSAFE, check, describe
 from test_literals import go_read_back
@@ -37,7 +37,7 @@ from test_literals import go_read_back
 FAKE_KEY = "fake-key-0123456789"
 PASTE_JACK = "agent\x1b[201~\x15echo PWNED\r"
 UNSAFE_CHARS = sorted(UNSAFE)
-CELLS = sorted(rule_table().expected_cells())
+CELLS = sorted(rule_table().all_cells())
 
 
 def raw_unsafe(text: str) -> list[str]:
@@ -246,22 +246,22 @@ def test_unvalidated_values_reach_no_snippet_raw(field):
     """The filters alone, with Deployment's check bypassed: every cell, every code point."""
     text = "x" + "".join(UNSAFE_CHARS[1:]) + "y"  # all but NUL, which no shell word can hold
     if field == "agent id":
-        base = example("pettingzoo")
+        base = example_deployment("pettingzoo")
         agents = ("player_0", text)
         update = {"agents": agents, **{
             space: {agent: getattr(base, space)["player_0"] for agent in agents}
             for space in ("observation_space", "action_space")
         }}
     else:
-        base = example("pettingzoo" if field == "env_id" else "gym")
+        base = example_deployment("pettingzoo" if field == "env_id" else "gym")
         update = {field: {"endpoint": "https://agent.example.com/" + text}.get(field, text)}
     deployment = base.model_copy(update=update)
     rendered = 0
-    for profile, situation, tab, language in CELLS:
+    for profile, situation, tab, language, variant in CELLS:
         if situation != deployment.situation:
             continue
         for key_display in ("masked", "env"):
-            options = {"language": language, "profile": profile, "key_display": key_display}
+            options = {"language": language, "profile": profile, "key_display": key_display, "variant": variant}
             snippet = render_snippet(deployment, tab, **options)
             assert not raw_unsafe(snippet.code + snippet.copy_code), (profile, tab, language)
             rendered += 1

@@ -75,8 +75,12 @@ def test_a_profile_folder_replaces_the_shared_one(copy):
     own = copy / "documented" / "manual_http" / "curl"
     own.mkdir(parents=True)
     (own / "default.sh.jinja").write_text("echo {{ name|sh }}\n")
+    (own / "default.stream.sh.jinja").write_text("echo {{ route }}\n")  # the folder holds every variant
     # The shared curl templates still serve the other profile, so none is orphaned.
     table = load(copy / RULES_FILE.name)
+    assert table.template("documented", "llm", "manual_http", "curl", "stream") == (
+        "documented/manual_http/curl/default.stream.sh.jinja"
+    )
     assert table.template("documented", "llm", "manual_http", "curl") == "documented/manual_http/curl/default.sh.jinja"
     assert table.template("agilerl-arena-1", "llm", "manual_http", "curl") == "manual_http/curl/generate.sh.jinja"
 
@@ -90,20 +94,16 @@ def test_an_included_template_must_exist(copy):
 
 def test_a_variant_needs_a_template_for_every_cell_it_names(copy):
     rules = copy / RULES_FILE.name
-    rules.write_text(rules.read_text() + """
-[variants.stream]
-title = "Stream"
-situations = ["llm"]
-tabs = ["manual_http"]
-suffix = "generate_stream"
-""")
+    stream = copy / "manual_http" / "python" / "generate_stream.py.jinja"
+    kept = stream.read_text()
+    stream.unlink()
     with pytest.raises(RuleTableError, match=r"missing cell: documented / llm / manual_http / python / stream"
                        r" \(no manual_http/python/llm.stream.py.jinja or manual_http/python/generate_stream.py.jinja"):
         load(rules)
-    for language, extension in (("python", "py"), ("curl", "sh"), ("javascript", "mjs"), ("go", "go")):
-        (copy / "manual_http" / language / f"generate_stream.{extension}.jinja").write_text("{{ route }}\n")
+    stream.write_text(kept)
     table = load(rules)
     assert table.variants_of("llm", "manual_http") == ("request", "stream")
+    assert table.variants_of("llm", "arena_cli") == ("request",)
     assert table.variants_of("gym", "manual_http") == ("request",)
     assert table.suffix("llm", "stream") == "generate_stream"
     assert table.template("documented", "llm", "manual_http", "curl", "stream") == (

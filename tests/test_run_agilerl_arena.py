@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.render import DEFAULT_PROMPT, GENERATE_PARAMS
 from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
@@ -48,7 +48,7 @@ def render(deployment, tab: str, language: str, **options):
 @pytest.mark.parametrize("cell", CELLS, ids=cell_id)
 def test_runs_with_the_released_client(cell, sandbox, run_snippet, tmp_path):
     _, situation, tab, language = cell
-    deployment = sandbox.deployment(example(situation).name)
+    deployment = sandbox.deployment(example_deployment(situation).name)
     suffix = rule_table().situations[situation].suffix
     sandbox.clear()
 
@@ -163,7 +163,7 @@ FAILURE_CELLS = [("gym", "arena_client", "python"), ("llm", "arena_client", "pyt
 
 @pytest.mark.parametrize("situation, tab, language", FAILURE_CELLS)
 def test_wrong_user_key_exits_non_zero_with_the_401(situation, tab, language, sandbox, run_snippet):
-    deployment = sandbox.deployment(example(situation).name)
+    deployment = sandbox.deployment(example_deployment(situation).name)
     sandbox.clear()
     result = run_snippet(
         render(deployment, tab, language), base_url=sandbox.base_url, api_key="fake-wrong-user-key"
@@ -176,7 +176,7 @@ def test_wrong_user_key_exits_non_zero_with_the_401(situation, tab, language, sa
 
 @pytest.mark.parametrize("situation, tab, language", FAILURE_CELLS)
 def test_stopped_sandbox_gives_a_connection_error_not_a_hang(situation, tab, language, run_snippet):
-    with Sandbox([example(situation)], user_key="fake-user-key-stopped") as sb:
+    with Sandbox([example_deployment(situation)], user_key="fake-user-key-stopped") as sb:
         deployment, base_url = sb.deployments[0], sb.base_url
     result = run_snippet(render(deployment, tab, language), base_url=base_url, api_key=sb.user_key)
     assert result.returncode != 0
@@ -184,7 +184,7 @@ def test_stopped_sandbox_gives_a_connection_error_not_a_hang(situation, tab, lan
 
 
 def test_a_deployment_that_is_not_deployed_fails_with_the_servers_answer(run_snippet):
-    pending = example("llm", status="Pending")
+    pending = example_deployment("llm", status="Pending")
     with Sandbox([pending], user_key="fake-user-key-pending") as sb:
         snippet = render(sb.deployments[0], "arena_client", "python")
         result = run_snippet(snippet, base_url=sb.base_url, api_key=sb.user_key)

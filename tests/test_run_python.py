@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.render import DEFAULT_PROMPT, GENERATE_PARAMS
 from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
@@ -55,7 +55,7 @@ def render(deployment, profile: str):
 @pytest.mark.parametrize("cell", CELLS, ids=cell_id)
 def test_manual_http_python_runs_against_the_sandbox(cell, sandbox, run_snippet):
     profile, situation, _, _ = cell
-    deployment = sandbox.deployment(example(situation).name)
+    deployment = sandbox.deployment(example_deployment(situation).name)
     key = deployment.api_key.get_secret_value()
     suffix = rule_table().situations[situation].suffix
     sandbox.clear()
@@ -89,7 +89,7 @@ def test_manual_http_python_runs_against_the_sandbox(cell, sandbox, run_snippet)
 
 
 def test_key_from_the_environment_runs_too(sandbox, run_snippet):
-    deployment = sandbox.deployment(example("gym").name)
+    deployment = sandbox.deployment(example_deployment("gym").name)
     snippet = render_snippet(deployment, "manual_http", language="python", key_display="env")
     assert deployment.api_key.get_secret_value() not in snippet.copy_code
     sandbox.clear()
@@ -103,7 +103,7 @@ def test_key_from_the_environment_runs_too(sandbox, run_snippet):
 @pytest.mark.parametrize("cell", CELLS, ids=cell_id)
 def test_wrong_key_exits_non_zero_with_the_servers_401(cell, sandbox, run_snippet):
     profile, situation, _, _ = cell
-    deployment = sandbox.deployment(example(situation).name)
+    deployment = sandbox.deployment(example_deployment(situation).name)
     wrong = deployment.model_copy(update={"api_key": type(deployment.api_key)("fake-wrong-key-0000")})
     sandbox.clear()
     result = run_snippet(render(wrong, profile), base_url=sandbox.base_url, api_key="unused")
@@ -115,7 +115,7 @@ def test_wrong_key_exits_non_zero_with_the_servers_401(cell, sandbox, run_snippe
 
 
 def test_another_deployments_key_gets_the_servers_403(sandbox, run_snippet):
-    gym, llm = sandbox.deployment(example("gym").name), sandbox.deployment(example("llm").name)
+    gym, llm = sandbox.deployment(example_deployment("gym").name), sandbox.deployment(example_deployment("llm").name)
     borrowed = gym.model_copy(update={"api_key": llm.api_key})
     result = run_snippet(render(borrowed, "documented"), base_url=sandbox.base_url, api_key="unused")
     assert result.returncode != 0
@@ -123,7 +123,7 @@ def test_another_deployments_key_gets_the_servers_403(sandbox, run_snippet):
 
 
 def test_a_rotated_key_fails_at_once_and_the_new_one_works(run_snippet):
-    with Sandbox([example("gym")], user_key="fake-user-key-rotation") as sb:
+    with Sandbox([example_deployment("gym")], user_key="fake-user-key-rotation") as sb:
         before = sb.deployments[0]
         assert run_snippet(render(before, "documented"), base_url=sb.base_url, api_key="x").returncode == 0
         sb.rotate_key(before.name)
@@ -136,7 +136,7 @@ def test_a_rotated_key_fails_at_once_and_the_new_one_works(run_snippet):
 
 @pytest.mark.parametrize("situation", ["gym", "llm"])
 def test_stopped_sandbox_gives_a_connection_error_not_a_hang(situation, run_snippet):
-    with Sandbox([example(situation)]) as sb:
+    with Sandbox([example_deployment(situation)]) as sb:
         deployment = sb.deployments[0]
     # Stopped: nothing listens on the port any more.
     result = run_snippet(render(deployment, "documented"), base_url="http://127.0.0.1:9", api_key="x")

@@ -23,7 +23,7 @@ import pytest
 import requests
 from agilerl.arena.inference.agent import LLMResults, PredictResult, StatusResponse
 
-from snippetgen.examples import example, examples
+from snippetgen.examples import example_deployment, examples
 from snippetgen.sandbox import Received, Sandbox, server
 
 USER = "fake-user-key-sandbox-tests"
@@ -57,8 +57,8 @@ def unnpy(text):
 def sb():
     deployments = [
         *examples(),
-        example("gym", name=HOSTILE_NAME),
-        example(
+        example_deployment("gym", name=HOSTILE_NAME),
+        example_deployment(
             "supervised",
             name="tuple-inputs",
             observation_space={
@@ -66,7 +66,7 @@ def sb():
                 "spaces": [{"type": "Box", "shape": [2]}, {"type": "Discrete", "n": 3}],
             },
         ),
-        example("gym", name="no-key", api_key=None),
+        example_deployment("gym", name="no-key", api_key=None),
     ]
     with Sandbox(deployments, user_key=USER) as sandbox:
         yield sandbox
@@ -117,7 +117,7 @@ def test_endpoints_never_contain_the_name(sb):
 
 def test_rejects_duplicate_names_and_bad_user_keys():
     with pytest.raises(ValueError, match="unique"):
-        Sandbox([example("gym"), example("gym")])
+        Sandbox([example_deployment("gym"), example_deployment("gym")])
     with pytest.raises(ValueError, match="printable ASCII"):
         Sandbox(user_key="has space")
 
@@ -176,7 +176,7 @@ def test_platform_accepts_only_the_user_key(sb):
 
 
 def test_rotating_a_key_makes_the_old_one_fail_at_once():
-    with Sandbox([example("gym"), example("llm")], user_key=USER) as sandbox:
+    with Sandbox([example_deployment("gym"), example_deployment("llm")], user_key=USER) as sandbox:
         name = "cartpole-ppo"
         old = sandbox.deployment(name).api_key.get_secret_value()
         assert call(sandbox, name, "/get_action", gym_body(), token=old).status_code == 200
@@ -364,7 +364,7 @@ def read_banner(process) -> list[str]:
 
 def test_command_prints_endpoints_and_keys_then_stops_cleanly_on_ctrl_c(tmp_path):
     deployments = [
-        json.loads(example("gym", name=HOSTILE_NAME, api_key="fake-key-file-0001").model_dump_json()),
+        json.loads(example_deployment("gym", name=HOSTILE_NAME, api_key="fake-key-file-0001").model_dump_json()),
         {"name": "chat", "algorithm": "GRPO", "env_type": "llm", "api_key": "fake-key-file-0002"},
     ]
     deployments[0]["api_key"] = "fake-key-file-0001"
@@ -450,7 +450,7 @@ def test_command_stops_within_the_bound_while_busy_serving_a_stream_of_requests(
 
 
 def test_stop_cuts_a_client_that_stalls_mid_request():
-    sandbox = Sandbox([example("gym")], user_key=USER).start()
+    sandbox = Sandbox([example_deployment("gym")], user_key=USER).start()
     stalled = socket.create_connection(("127.0.0.1", sandbox.port))
     # Promises a body that never comes: the request thread blocks reading it.
     stalled.sendall(b"POST /d/0/get_action HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
@@ -470,7 +470,7 @@ def test_stop_cuts_a_client_that_stalls_mid_request():
 
 
 def test_stop_lets_a_request_in_flight_finish_within_the_grace():
-    sandbox = Sandbox([example("gym")], user_key=USER).start()
+    sandbox = Sandbox([example_deployment("gym")], user_key=USER).start()
     body = json.dumps(gym_body()).encode()
     client = socket.create_connection(("127.0.0.1", sandbox.port))
     client.settimeout(WAIT)
@@ -565,7 +565,7 @@ def test_command_help():
 
 
 def test_the_request_log_keeps_the_newest_requests_within_its_bounds():
-    with Sandbox([example("gym")], user_key=USER) as sandbox:
+    with Sandbox([example_deployment("gym")], user_key=USER) as sandbox:
         status = f"{sandbox.endpoint(0)}/status"
         with requests.Session() as session:
             for i in range(server.RECORD_LIMIT + 5):
@@ -601,7 +601,7 @@ def test_batches_are_capped_with_a_clear_detail(sb):
 
 
 def test_sessions_are_capped_in_number_and_size():
-    with Sandbox([example("llm")], user_key=USER) as sandbox:
+    with Sandbox([example_deployment("llm")], user_key=USER) as sandbox:
         name = "gsm8k-grpo"
 
         def chat(route: str, body: dict) -> requests.Response:

@@ -23,7 +23,7 @@ import pytest
 
 from serve_support import RunningService, deployment_json
 from snippetgen import render_panel, render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.rules import SITUATIONS, rule_table
 from snippetgen.serve import ServiceSettings, SettingsError, create_app
 from snippetgen.serve.models import panel_schema
@@ -59,7 +59,7 @@ def client(service):
 
 
 def with_secret(situation: str, **overrides) -> dict:
-    return {**deployment_json(example(situation)), "api_key": SECRET, **overrides}
+    return {**deployment_json(example_deployment(situation)), "api_key": SECRET, **overrides}
 
 
 def library_json(model) -> object:
@@ -87,7 +87,7 @@ def fields(response: httpx.Response) -> list[str]:
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize("situation", SITUATIONS)
 def test_panel_is_render_panel(client, situation, profile, key_display):
-    deployment = example(situation)
+    deployment = example_deployment(situation)
     body = {"deployment": deployment_json(deployment), "profile": profile, "key_display": key_display}
     response = client.post("/v1/panel", json=body)
     assert response.status_code == 200, response.text
@@ -96,33 +96,53 @@ def test_panel_is_render_panel(client, situation, profile, key_display):
 
 
 def test_panel_defaults_are_the_library_defaults(client):
-    deployment = example("gym")
+    deployment = example_deployment("gym")
     response = client.post("/v1/panel", json={"deployment": deployment_json(deployment)})
     assert response.json() == library_json(render_panel(deployment))
 
 
-@pytest.mark.parametrize("cell", sorted(rule_table().expected_cells()), ids="/".join)
+@pytest.mark.parametrize("cell", sorted(rule_table().all_cells()), ids="/".join)
 def test_snippet_is_render_snippet(client, cell):
-    profile, situation, tab, language = cell
-    deployment = example(situation)
+    profile, situation, tab, language, variant = cell
+    deployment = example_deployment(situation)
     body = {"deployment": deployment_json(deployment), "tab": tab, "language": language, "profile": profile}
+    if variant != "request":
+        body["variant"] = variant
     response = client.post("/v1/snippet", json=body)
     assert response.status_code == 200, response.text
     assert response.json() == library_json(
-        render_snippet(deployment, tab, language=language, profile=profile)
+        render_snippet(deployment, tab, language=language, profile=profile, variant=variant)
     )
+    assert response.json()["variant"] == variant
+
+
+@pytest.mark.parametrize(
+    "situation, tab, variant, message",
+    [
+        ("gym", "manual_http", "stream",
+         "no stream variant of the Manual HTTP tab for Single-agent Gym deployments; choose one of: request"),
+        ("llm", "arena_cli", "stream", "the Arena CLI tab has no such variant; choose one of: request"),
+        ("llm", "manual_http", "streaming", "the Manual HTTP tab has no such variant; choose one of: request, stream"),
+    ],
+)
+def test_a_variant_the_cell_lacks_is_a_422_naming_the_variant(client, situation, tab, variant, message):
+    body = {"deployment": deployment_json(example_deployment(situation)), "tab": tab, "variant": variant}
+    response = client.post("/v1/snippet", json=body)
+    assert response.status_code == 422, response.text
+    (entry,) = response.json()["detail"]
+    assert (entry["field"], entry["msg"]) == ("variant", message)
 
 
 @pytest.mark.parametrize("key_display", KEY_DISPLAYS)
 def test_snippet_key_display_is_passed_on(client, key_display):
-    deployment = example("pettingzoo")
+    deployment = example_deployment("pettingzoo")
     body = {"deployment": deployment_json(deployment), "tab": "manual_http", "key_display": key_display}
     response = client.post("/v1/snippet", json=body)
     assert response.json() == library_json(render_snippet(deployment, "manual_http", key_display=key_display))
 
 
 def test_snippet_language_defaults_to_the_tabs_first(client):
-    deployment = example("gym")
+    deployment = example_deployment("gym")
     response = client.post(
         "/v1/snippet", json={"deployment": deployment_json(deployment), "tab": "manual_http"}
     )
@@ -131,7 +151,7 @@ def test_snippet_language_defaults_to_the_tabs_first(client):
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=range(len(HOSTILE_NAMES)))
 def test_hostile_names_are_data(client, name):
-    deployment = example("llm", name=name)
+    deployment = example_deployment("llm", name=name)
     panel = client.post("/v1/panel", json={"deployment": deployment_json(deployment)})
     assert panel.status_code == 200, panel.text
     assert panel.json() == library_json(render_panel(deployment))
@@ -144,7 +164,7 @@ def test_hostile_names_are_data(client, name):
 
 
 def test_panel_without_key_says_snippets_need_both(client):
-    deployment = example("gym").model_copy(update={"api_key": None})
+    deployment = example_deployment("gym").model_copy(update={"api_key": None})
     response = client.post("/v1/panel", json={"deployment": deployment_json(deployment)})
     assert response.status_code == 200
     assert response.json() == library_json(render_panel(deployment))
@@ -556,7 +576,7 @@ def _assert_guarded(c: httpx.Client, prefix: str) -> None:
     assert 'name="token"' in form.text and "cartpole-ppo" not in form.text
     assert c.post(prefix + "/v1/panel", json=body, headers=BEARER).status_code == 200
     copy = c.get(prefix + "/page/rows/0/copy?component=api_key", headers={**PAGE, **BEARER})
-    assert copy.json() == {"text": example("gym").api_key.get_secret_value()}
+    assert copy.json() == {"text": example_deployment("gym").api_key.get_secret_value()}
 
 
 def test_a_token_guards_the_routes_of_an_app_mounted_under_a_prefix():
@@ -638,7 +658,7 @@ def test_a_foreign_host_is_refused_with_a_json_400(client, service):
         response = client.get("/page/rows/0/copy?component=api_key", headers={**PAGE, "Host": host})
         assert response.status_code == 400, host
         assert "Host" in response.json()["detail"]
-        assert example("gym").api_key.get_secret_value() not in response.text
+        assert example_deployment("gym").api_key.get_secret_value() not in response.text
     for host in (f"127.0.0.1:{service.port}", "localhost", "LOCALHOST:1", "[::1]:8000"):
         assert client.get("/v1/schema/panel", headers={"Host": host}).status_code == 200, host
 
@@ -713,7 +733,7 @@ def test_sixteen_concurrent_clients_get_their_own_panels(service):
         with httpx.Client(base_url=service.url, timeout=WAIT, trust_env=False) as c:
             for round_ in range(6):
                 situation = SITUATIONS[(number + round_) % len(SITUATIONS)]
-                deployment = example(
+                deployment = example_deployment(
                     situation, name=f"agent-{number}-{round_}", api_key=f"key-{number}-{round_}-xyz"
                 )
                 response = c.post("/v1/panel", json={"deployment": deployment_json(deployment)})
@@ -833,7 +853,7 @@ def test_the_page_escapes_hostile_names(tmp_path):
     from snippetgen.sandbox import Sandbox
 
     hostile = [
-        example("gym", name=name, api_key=f"key-{i}-abcdefghijklmnop") for i, name in enumerate(HOSTILE_NAMES)
+        example_deployment("gym", name=name, api_key=f"key-{i}-abcdefghijklmnop") for i, name in enumerate(HOSTILE_NAMES)
     ]
     with (
         Sandbox(hostile) as sandbox,
@@ -853,7 +873,7 @@ def test_page_routes_answer_only_the_page(client):
     copy = "/page/rows/0/copy?component=api_key"
     assert client.get(copy).status_code == 403
     answer = client.get(copy, headers=page)
-    assert answer.json() == {"text": example("gym").api_key.get_secret_value()}
+    assert answer.json() == {"text": example_deployment("gym").api_key.get_secret_value()}
     assert answer.headers["cache-control"] == "no-store"
     assert client.get("/page/rows/99/copy?component=api_key", headers=page).status_code == 404
     assert client.get("/page/rows/0/copy?component=nothing", headers=page).status_code == 404

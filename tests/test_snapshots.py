@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from snippetgen import render_snippet
-from snippetgen.examples import example
+from snippetgen.examples import example_deployment
 from snippetgen.render import format_python_naive
 from snippetgen.languages import LANGUAGES
 from snippetgen.rules import DEFAULT_VARIANT, rule_table
@@ -45,7 +45,7 @@ for _cell in sorted(rule_table().all_cells()):
 def render(cell, **options):
     profile, situation, tab, language, *variant = cell
     return render_snippet(
-        example(situation), tab, language=language, profile=profile, variant=variant[0] if variant else DEFAULT_VARIANT,
+        example_deployment(situation), tab, language=language, profile=profile, variant=variant[0] if variant else DEFAULT_VARIANT,
         **options,
     )
 
@@ -79,14 +79,14 @@ def test_cached_black_equals_black_over_the_final_text(cell):
 
 def test_shown_code_never_holds_the_key(cell):
     snippet = render(cell)
-    key = example(cell[1]).api_key.get_secret_value()
+    key = example_deployment(cell[1]).api_key.get_secret_value()
     assert key not in snippet.code
     assert key not in repr(snippet)
 
 
 def test_copied_code_holds_the_key_where_the_tab_uses_one(cell):
     snippet = render(cell)
-    key = example(cell[1]).api_key.get_secret_value()
+    key = example_deployment(cell[1]).api_key.get_secret_value()
     # The Arena client and CLI authenticate with `arena login`; only raw HTTP carries the key.
     if cell[2] == "manual_http":
         assert key in snippet.copy_code
@@ -96,7 +96,7 @@ def test_copied_code_holds_the_key_where_the_tab_uses_one(cell):
 
 def test_env_mode_reads_the_environment(cell):
     snippet = render(cell, key_display="env")
-    key = example(cell[1]).api_key.get_secret_value()
+    key = example_deployment(cell[1]).api_key.get_secret_value()
     assert key not in snippet.code and snippet.code == snippet.copy_code
     if cell[2] == "manual_http":
         assert "ARENA_API_KEY" in snippet.code
@@ -104,7 +104,7 @@ def test_env_mode_reads_the_environment(cell):
 
 def test_docs_mode_uses_placeholders(cell):
     snippet = render(cell, key_display="placeholders")
-    deployment = example(cell[1])
+    deployment = example_deployment(cell[1])
     assert deployment.name not in snippet.code
     assert deployment.endpoint not in snippet.code
     assert "YOUR_DEPLOYMENT_NAME" in snippet.code or "YOUR_ENDPOINT" in snippet.code
@@ -126,7 +126,7 @@ values = st.text(st.characters(blacklist_categories=("Cs",), blacklist_character
 def test_cached_black_equals_black_for_any_value(cell, name, prompt, path_length):
     # Long values make black wrap a constant in parentheses; the cache must follow.
     profile, situation, tab, language = cell
-    deployment = example(situation, name=name, endpoint="https://e.example.com/" + "p" * path_length)
+    deployment = example_deployment(situation, name=name, endpoint="https://e.example.com/" + "p" * path_length)
     options = {"language": language, "profile": profile, "prompt": prompt}
     fast = render_snippet(deployment, tab, **options)
     assert fast == render_snippet(deployment, tab, black_cache=False, **options)

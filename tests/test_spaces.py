@@ -9,8 +9,8 @@ import pytest
 from agilerl.arena.inference import serde
 from pydantic import TypeAdapter
 
+from snippetgen.arrays import from_wire, npy_base64, to_wire
 from snippetgen.spaces import AgentSpaces, Space, example
-from snippetgen.wire import from_wire, npy_base64, to_wire
 from space_cases import SPACES, gymnasium_space
 
 SPACE = TypeAdapter(Space)

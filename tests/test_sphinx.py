@@ -74,11 +74,13 @@ def expected_codes(body_text: str) -> list[str]:
         key_display="placeholders",
         placeholders=Placeholders(endpoint=ENDPOINT, **names),
     )
+    variant = block.variant or "request"
     return [
         snippet.code.rstrip("\n")
         for tab in panel.tabs
         if block.tabs is None or tab.id in block.tabs
         for snippet in tab.snippets
+        if variant in ("both", snippet.variant)
     ]
 
 

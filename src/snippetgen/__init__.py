@@ -5,7 +5,15 @@
                                     endpoint="https://...", api_key="..."))
 """
 
-from .chat import ChatMessage, format_conversation, generate_request, read_completion
+from .chat import (
+    ChatMessage,
+    format_conversation,
+    generate_request,
+    read_completion,
+    read_stream,
+    stream_error,
+    stream_request,
+)
 from .classify import ClassificationError, classify
 from .deployment import Deployment
 from .panel import Component, Panel, Tab, render_panel
@@ -28,8 +36,11 @@ __all__ = [
     "format_conversation",
     "generate_request",
     "read_completion",
+    "read_stream",
     "render_panel",
     "render_snippet",
     "render_snippets",
     "rule_table",
+    "stream_error",
+    "stream_request",
 ]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from . import npy
+from . import arrays
 from .caches import digest
 from .deployment import Deployment
 from .lazy import LazyModule
@@ -193,4 +193,4 @@ class Request:
             "params": GENERATE_PARAMS,
             "timeout": REQUEST_TIMEOUT_SECONDS,
         }
-        return data | npy.context(deployment, data)
+        return data | arrays.template_values(deployment, data)

@@ -19,7 +19,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from .classify import ClassificationError
 from .deployment import Deployment
-from .examples import example
+from .examples import example_deployment
 from .languages import LANGUAGES
 from .panel import Tab, render_panel
 from .render import Placeholders, SnippetError
@@ -356,7 +356,7 @@ def deployment(block: Block) -> Deployment:
         situation = bare.situation
     else:
         raise BlockError("say which snippets: `situation:` (or `algorithm:` + `env_type:`)")
-    return example(situation, **overrides)
+    return example_deployment(situation, **overrides)
 
 
 def _panel(block: Block, options: SiteOptions) -> tuple[list[Tab], str]:

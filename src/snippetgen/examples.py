@@ -71,7 +71,7 @@ _EXAMPLES: dict[Situation, dict] = {
 }
 
 
-def example(situation: Situation, **overrides) -> Deployment:
+def example_deployment(situation: Situation, **overrides) -> Deployment:
     """The built-in example deployment of one situation, with fake credentials."""
     data = _EXAMPLES[situation]
     fields = {
@@ -85,4 +85,4 @@ def example(situation: Situation, **overrides) -> Deployment:
 
 def examples(**overrides) -> list[Deployment]:
     """One example deployment per situation, in the page's order."""
-    return [example(situation, **overrides) for situation in _EXAMPLES]
+    return [example_deployment(situation, **overrides) for situation in _EXAMPLES]

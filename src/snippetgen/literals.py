@@ -13,9 +13,9 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
+from .arrays import ShellArray, built, filled, npy_header_name, shell_arrays, uniform, walk
 from .lazy import LazyModule, loaded
 from .unsafe import PATTERN as _UNSAFE
-from .wire import ShellArray, built, shell_arrays, uniform
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,17 +31,17 @@ class Code(str):
     """Source text made by a literal filter: safe to print into a template."""
 
 
-def _plain(value):
-    """NumPy values → plain Python values, for JSON and JavaScript."""
+def _plain_leaf(value):
     if loaded("numpy") and isinstance(value, np.ndarray):
         return value.tolist()
     if loaded("numpy") and isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
     return value
+
+
+def _plain(value):
+    """NumPy values → plain Python values, for JSON and JavaScript."""
+    return walk(value, _plain_leaf)
 
 
 def _py(value) -> str:
@@ -173,11 +173,6 @@ def _js_float(value: float) -> str:
     return _js(value)
 
 
-def npy_header_name(dtype: str, shape: tuple[int, ...]) -> str:
-    """The constant a JavaScript snippet holds np.save's header in: `NPY_FLOAT32_1X4`."""
-    return f"NPY_{dtype.upper()}_{'X'.join(str(n) for n in shape)}"
-
-
 def _js_array_parts(value: np.ndarray) -> tuple[str, str, list[str], int, bool]:
     """(header constant, typed array, items, size, whether one item fills them all)."""
     typed = _TYPED_ARRAYS.get(value.dtype.name)
@@ -255,7 +250,7 @@ def javascript(value, *, width: int | None = None, assign: str | None = None, ke
     points escaped, U+2028 and U+2029 among them (they end a line in older
     engines). A NumPy array becomes
     `npy(NPY_<DTYPE>_<SHAPE>, typed array)`, its wire form: the snippet defines
-    npy() and the header constant (see npy.py), the typed array holds the values
+    npy() and the header constant (see arrays.py), the typed array holds the values
     in row-major order.
 
     Laid out as Prettier prints it (prettier.py): with `assign` ("const NAME",
@@ -300,17 +295,13 @@ def _json_splicing(value, indent: int | None) -> tuple[str, list[tuple[str, str]
     token = secrets.token_hex(16)
     found: list[tuple[str, str]] = []
 
-    def walk(node):
-        if isinstance(node, ShellArray):
-            found.append((f"{token}{len(found)}x", node.name))
+    def splice(leaf):
+        if isinstance(leaf, ShellArray):
+            found.append((f"{token}{len(found)}x", leaf.name))
             return found[-1][0]
-        if isinstance(node, dict):
-            return {key: walk(item) for key, item in node.items()}
-        if isinstance(node, (list, tuple)):
-            return [walk(item) for item in node]
-        return node
+        return leaf
 
-    return json(walk(value), indent=indent), found
+    return json(walk(value, splice), indent=indent), found
 
 
 def _split_at(text: str, found: list[tuple[str, str]]):
@@ -358,7 +349,8 @@ def shell_array_lines(tree) -> Code:
             item = "".join(f"\\x{byte:02x}" for byte in array.item)
             data = f"printf '{item}%.0s' $(seq {array.count})"
         header = f"base64 -d <<<{shell(array.header)}"
-        lines.append(f"{array.name}=\"$({{ {header}; {data}; }} | base64 | tr -d '\\n')\"")
+        # One pipeline: shfmt -i 2 writes a `{ a; b; }` group on lines of its own.
+        lines.append(f"{array.name}=\"$({header} | cat - <({data}) | base64 | tr -d '\\n')\"")
     return Code("\n".join(lines))
 
 
@@ -446,18 +438,13 @@ def _go_array_parts(value: np.ndarray) -> tuple[str, str, list[str], bool]:
 def _go_array(value: np.ndarray) -> str:
     """`npy(NPY_..., []float32{...})`: the snippet's npy() appends the values' bytes to the header."""
     header, element, items, fills = _go_array_parts(value)
-    if fills and not value.view(np.uint8).any():
+    if fills and not filled(value):
         values = f"make([]{element}, {value.size})"
     elif fills:
         values = f"filled({value.size}, {element}({items[0]}))"
     else:
         values = f"[]{element}{{{', '.join(items)}}}"
     return f"npy({header}, {values})"
-
-
-def fills_go_array(value) -> bool:
-    """Whether a Go snippet builds this array with its filled() helper."""
-    return built(value) and bool(np.asarray(value).view(np.uint8).any())
 
 
 def _go(value) -> str:

@@ -7,12 +7,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .caches import Memo
-from .chat import COMPLETION_FIELD, ROLE_PREFIX
+from .chat import COMPLETION_FIELD, ROLE_PREFIX, STREAM_ERROR_PREFIX
 from .context import GENERATE_PARAMS, KeyDisplay, Placeholders, Request
 from .deployment import Deployment
 from .render import Snippet, check_profile, missing_values, snippet
 from .rules import RuleTable, Situation, TabId, rule_table
 
+STREAM_VARIANT = "stream"
 NOT_FOUND = "No deployment found for this agent"
 NOT_FOUND_HINT = "Click Connect first or wait until status leaves Pending."
 STATUS_WARNING = "Status is {status}: calls may fail until you reconnect."
@@ -40,10 +41,20 @@ class ChatPlayground(_Model):
     """What the chat playground UI needs to talk to the deployment."""
 
     generate_url: str
+    stream_url: str | None = Field(
+        None, description="The deployment's generate_stream URL (one `prompt`, plain-text chunks back)."
+    )
+    route: str = Field(
+        "generate",
+        description="The route the playground sends a turn to: `generate_stream` when it streams the reply.",
+    )
     api_key: str | None = Field(repr=False, description="None when read from ARENA_API_KEY.")
     user_prefix: str = ROLE_PREFIX["user"]
     assistant_prefix: str = ROLE_PREFIX["assistant"]
     completion_field: str = COMPLETION_FIELD
+    stream_error_prefix: str = Field(
+        STREAM_ERROR_PREFIX, description="A streamed chunk starting with this is the deployment's error."
+    )
     params: dict = GENERATE_PARAMS
 
 
@@ -104,12 +115,26 @@ def _components(request: Request) -> list[Component]:
     ]
 
 
-def _chat(request: Request, route: str) -> ChatPlayground:
+def _chat(request: Request, route: str, stream_route: str | None) -> ChatPlayground:
+    endpoint: str | None
+    key: str | None
     if request.key_display == "placeholders":
-        placeholders = request.placeholders
-        return ChatPlayground(generate_url=f"{placeholders.endpoint}/{route}", api_key=placeholders.api_key)
-    key = request.secret_key if request.key_display == "masked" else None
-    return ChatPlayground(generate_url=f"{request.deployment.endpoint}/{route}", api_key=key)
+        endpoint, key = request.placeholders.endpoint, request.placeholders.api_key
+    else:
+        endpoint = request.deployment.endpoint
+        key = request.secret_key if request.key_display == "masked" else None
+    return ChatPlayground(
+        generate_url=f"{endpoint}/{route}",
+        stream_url=f"{endpoint}/{stream_route}" if stream_route else None,
+        route=stream_route or route,
+        api_key=key,
+    )
+
+
+def _stream_route(table: RuleTable, situation: Situation) -> str | None:
+    """The route of the situation's stream variant, which the playground streams from."""
+    rule = table.variants.get(STREAM_VARIANT)
+    return table.suffix(situation, STREAM_VARIANT) if rule and situation in rule.situations else None
 
 
 PANEL_CACHE_BYTES = 32 << 20
@@ -179,13 +204,17 @@ def _panel(request: Request, table: RuleTable, black_cache: bool) -> Panel:
         if not rule.applies_to(situation):
             continue
         if rule.kind == "chat":
-            chat = None if reason else _chat(request, table.situations[situation].suffix)
+            route = table.situations[situation].suffix
+            chat = None if reason else _chat(request, route, _stream_route(table, situation))
             tabs.append(Tab(id=tab_id, title=rule.title, kind="chat", chat=chat))
             continue
         snippets = []
         if not reason:
+            # The one-shot snippets, then each variant's (the LLM stream), in language order.
             snippets = [
-                snippet(request, tab_id, language, black_cache=black_cache) for language in rule.languages
+                snippet(request, tab_id, language, variant, black_cache=black_cache)
+                for variant in table.variants_of(situation, tab_id)
+                for language in rule.languages
             ]
         tabs.append(Tab(id=tab_id, title=rule.title, kind="code", snippets=snippets))
     return Panel(

@@ -9,7 +9,7 @@ import sys
 from . import examples
 from .deployment import Deployment
 from .panel import Panel
-from .rules import SITUATIONS, rule_table
+from .rules import DEFAULT_VARIANT, SITUATIONS, rule_table
 
 
 class UsageError(Exception):
@@ -38,10 +38,10 @@ def deployments_from(args) -> list[Deployment]:
         if args.situation and args.all:
             raise UsageError("--situation picks one built-in example; --all shows every one")
         if args.situation:
-            return [examples.example(args.situation)]
+            return [examples.example_deployment(args.situation)]
         if args.all or args.json:
             return examples.examples()
-        return [examples.example(SITUATIONS[0])]
+        return [examples.example_deployment(SITUATIONS[0])]
     if args.situation or args.all:
         raise UsageError(
             "--situation and --all pick built-in examples; they cannot be combined with a deployment"
@@ -85,13 +85,20 @@ def print_panel(panel: Panel, deployment: Deployment, args, paint) -> None:
         default = " (default tab)" if tab.id == panel.default_tab else ""
         if tab.kind == "chat" and tab.chat is not None:
             print(f"## {tab.title}{default}")
-            print(f"POST {tab.chat.generate_url}")
-            print(f"conversation lines start with {tab.chat.user_prefix!r} / {tab.chat.assistant_prefix!r}")
-            print(f"the reply is {tab.chat.completion_field}\n")
+            chat = tab.chat
+            if chat.stream_url is not None and chat.route != "generate":
+                print(f"POST {chat.stream_url} (streamed: plain-text chunks, an error starts with "
+                      f"{chat.stream_error_prefix!r})")
+                print(f"one-shot: POST {chat.generate_url}, the reply is {chat.completion_field}")
+            else:
+                print(f"POST {chat.generate_url}")
+                print(f"the reply is {chat.completion_field}")
+            print(f"conversation lines start with {chat.user_prefix!r} / {chat.assistant_prefix!r}\n")
         for snippet in tab.snippets:
             if args.language and snippet.language != args.language:
                 continue
-            print(f"## {tab.title} · {snippet.language}{default}")
+            variant = "" if snippet.variant == DEFAULT_VARIANT else f" · {snippet.variant}"
+            print(f"## {tab.title} · {snippet.language}{variant}{default}")
             if snippet.install:
                 print(f"# install: {snippet.install}")
             print(paint(snippet.code, snippet.language).rstrip("\n"))

@@ -148,7 +148,7 @@ def _choose(table: RuleTable, request: Request, tab: TabId, language: str | None
     if variant not in variants:
         situation_title = table.situations[situation].title
         raise SnippetError(
-            f"no {variant!r} variant of the {tab_rule.title} tab for a {situation_title} deployment; "
+            f"no {variant!r} variant of the {tab_rule.title} tab for {situation_title} deployments; "
             f"choose one of: {', '.join(variants)}"
         )
     reason = missing_values(request.deployment, request.key_display)

@@ -238,15 +238,20 @@ def coverage_matrix(table: RuleTable) -> str:
     width = max(len(s) for s in SITUATIONS) + 2
     for template in defined.values():
         width = max(width, len(Path(template).name.split(".")[0]) + 2)
-    header = f"{'profile / tab / language':44}" + "".join(f"{s:>{width}}" for s in SITUATIONS)
-    lines = [header, "-" * len(header)]
     profiles = tuple(table.profiles)
     variants = (DEFAULT_VARIANT, *table.variants)
+    # Wide enough for the longest row label, a variant's included.
+    label_width = max(
+        [44] + [len(f"{p} / {t} / {lang} / {v}") + 2 for p, _, t, lang, v in table.all_cells()]
+    )
+    header = f"{'profile / tab / language':{label_width}}" + "".join(f"{s:>{width}}" for s in SITUATIONS)
+    lines = [header, "-" * len(header)]
     for profile in profiles:
         for tab_id, tab in table.tabs.items():
             if tab.kind == "chat":
                 marks = ["chat" if tab.applies_to(s) else "-" for s in SITUATIONS]
-                lines.append(f"{profile + ' / ' + tab_id:44}" + "".join(f"{m:>{width}}" for m in marks))
+                label = f"{profile} / {tab_id}"
+                lines.append(f"{label:{label_width}}" + "".join(f"{m:>{width}}" for m in marks))
                 continue
             for language in tab.languages:
                 for variant in variants:
@@ -262,7 +267,7 @@ def coverage_matrix(table: RuleTable) -> str:
                         continue
                     label = f"{profile} / {tab_id} / {language}"
                     label += "" if variant == DEFAULT_VARIANT else f" / {variant}"
-                    lines.append(f"{label:44}" + "".join(f"{m:>{width}}" for m in marks))
+                    lines.append(f"{label:{label_width}}" + "".join(f"{m:>{width}}" for m in marks))
     templates = set(defined.values())
     shared_count = sum(not t.startswith(tuple(f"{p}/" for p in profiles)) for t in templates)
     lines.append("")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import literals, wire
+from . import arrays, literals
 from .assignment import assignment
 from .caches import DiskStore, Memo, digest
 from .languages import LANGUAGES
@@ -122,7 +122,7 @@ def environment(template_dir) -> jinja2.Environment:
         return literal
 
     env.filters.update({name: literal_filter(name, f) for name, f in literals.FILTERS.items()})
-    env.filters.update(wire.HELPERS)
+    env.filters.update(arrays.FILTERS)
     return env
 
 

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from ..deployment import Deployment
-from ..examples import example
+from ..examples import example_deployment
 from ..languages import LanguageId
 from ..render import render_snippets
 from .measure import BenchError, fresh, p50, p50_each, us
@@ -61,11 +61,11 @@ def install() -> Path:
 
 
 def against_httpsnippet(samples: int) -> dict[str, float]:
+    from ..arrays import to_wire
     from ..render import Request
-    from ..wire import to_wire
 
     script = install()
-    deployment = example("gym")
+    deployment = example_deployment("gym")
     assert deployment.endpoint is not None and deployment.api_key is not None
     data = Request(deployment).data
     har = {

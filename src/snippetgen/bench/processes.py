@@ -36,8 +36,8 @@ COLD_PANEL = """
 import time
 start = time.perf_counter()
 import snippetgen
-from snippetgen.examples import example
-snippetgen.render_panel(example("gym"))
+from snippetgen.examples import example_deployment
+snippetgen.render_panel(example_deployment("gym"))
 print((time.perf_counter() - start) * 1000)
 """
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import WireError, leaves, walk
 from ..deployment import Deployment
 from ..rules import rule_table
 from ..spaces import Discrete, example
-from .wire import WireError, leaves
 
 HIDDEN_KEYS = ("h", "c")
 HIDDEN_SIZE = 8
@@ -153,16 +153,7 @@ def check_prompt(prompt, where: str) -> str:
 def _batched_example(space, batch: int):
     if space is None:
         return np.zeros(batch, dtype=np.int64)
-    sample = example(space)
-
-    def repeat(tree):
-        if isinstance(tree, dict):
-            return {k: repeat(v) for k, v in tree.items()}
-        if isinstance(tree, tuple):
-            return tuple(repeat(v) for v in tree)
-        return np.repeat(tree[np.newaxis], batch, axis=0)
-
-    return repeat(sample)
+    return walk(example(space), lambda leaf: np.repeat(leaf[np.newaxis], batch, axis=0), sequence=tuple)
 
 
 def _one_action(space, batch: int, mask, env_defined):

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..arrays import WireError, decode_tree, encode_tree
 from ..deployment import Deployment
 from . import answers
-from .wire import WireError, decode_tree, encode_tree
 
 # Per deployment: sessions, and the characters one session keeps (a long chat).
 MAX_SESSIONS = 256

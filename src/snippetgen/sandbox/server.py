@@ -14,7 +14,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -26,6 +26,7 @@ from .arena import MAX_BATCH as MAX_BATCH  # the limits, where the tests read th
 from .arena import MAX_SESSION_CHARS as MAX_SESSION_CHARS
 from .arena import MAX_SESSIONS as MAX_SESSIONS
 from .arena import Arena, Reply, detail
+from .stream import StreamControl
 
 if TYPE_CHECKING:
     import uvicorn
@@ -112,6 +113,8 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bound_port: int | None = None
+        self.streams = StreamControl()
+        """How generate_stream answers: hold the last chunk, or fail (sandbox/stream.py)."""
 
     # ------------------------------------------------------------ lifecycle
 
@@ -326,12 +329,7 @@ def _app(sandbox: Sandbox) -> Any:
 
     def stream_answer(received: Received, chunks: list[str]) -> Response:
         received.status = 200
-
-        async def body() -> AsyncIterator[bytes]:
-            for chunk in chunks:
-                yield chunk.encode()
-
-        return StreamingResponse(body(), media_type="text/plain")
+        return StreamingResponse(sandbox.streams.body(chunks), media_type="text/plain")
 
     async def handle(request: Request) -> Response:
         # The path as sent, not percent-decoded; the query as the platform reads it.

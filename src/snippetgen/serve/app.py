@@ -200,13 +200,14 @@ def _api(settings: ServiceSettings) -> APIRouter:
 
     @router.post("/snippet", response_model=Snippet, responses=invalid, summary="Render one snippet")
     def snippet(body: Annotated[SnippetRequest, Depends(_snippet_body)]) -> Response:
-        """Exactly `render_snippet(Deployment(**deployment), tab, language=..., profile=...,
-        key_display=...)`."""
+        """Exactly `render_snippet(Deployment(**deployment), tab, language=..., variant=...,
+        profile=..., key_display=...)`."""
         try:
             result = rendering.snippet(
                 body.deployment,
                 body.tab,
                 language=body.language,
+                variant=body.variant,
                 profile=body.profile,
                 key_display=body.key_display,
             )

@@ -17,11 +17,19 @@ from pydantic import Field, create_model
 
 from .. import rule_table
 from ..deployment import _GYM_ID, _MODULE, _TOKEN, MAX_KEY_LENGTH
-from ..rules import EnvType
+from ..rules import DEFAULT_VARIANT, EnvType, TabId
 from ..spaces import MAX_AGENT_ID_LENGTH, MAX_ARRAYS, MAX_LISTED_ELEMENTS, MAX_NAME_BYTES
 from ..unsafe import CLASS as UNSAFE
 from .guard import BAD_HOST, NOT_AUTHENTICATED
-from .models import INT64_MAX, INT64_MIN, MAX_AGENTS, MAX_SPACE_DEPTH, MAX_SPACE_ELEMENTS, PanelRequest
+from .models import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_AGENTS,
+    MAX_SPACE_DEPTH,
+    MAX_SPACE_ELEMENTS,
+    PanelRequest,
+    tab_variants,
+)
 
 REF = "#/components/schemas/{model}"
 REFUSAL = "Refusal"
@@ -123,6 +131,7 @@ def _snippet_variants() -> tuple[dict[str, Any], dict[str, Any]]:
         languages = tuple(rule.languages)
         tab_type: Any = Literal[tab]
         language_type: Any = Literal[languages] | None
+        variant_type: Any = Literal[tab_variants(tab)]
         variants.append(
             create_model(
                 f"SnippetRequest_{tab}",
@@ -130,6 +139,7 @@ def _snippet_variants() -> tuple[dict[str, Any], dict[str, Any]]:
                 __doc__=f"`POST /v1/snippet` for the {rule.title} tab.",
                 tab=(tab_type, ...),
                 language=(language_type, Field(None, description=f"Default: {languages[0]}.")),
+                variant=(variant_type, Field(DEFAULT_VARIANT, description=_VARIANT_DESCRIPTION)),
             )
         )
     defs: dict[str, Any] = {}
@@ -150,12 +160,39 @@ def _snippet_variants() -> tuple[dict[str, Any], dict[str, Any]]:
                 }
             },
         ]
-        defs[model.__name__] = schema
         tab = schema["properties"]["tab"]["const"]
+        only = _variant_env_types(tab)
+        if only:
+            schema["allOf"] = only
+        defs[model.__name__] = schema
         refs.append({"$ref": REF.format(model=model.__name__)})
         mapping[tab] = REF.format(model=model.__name__)
     union = {"oneOf": refs, "discriminator": {"propertyName": "tab", "mapping": mapping}}
     return union, defs
+
+
+_VARIANT_DESCRIPTION = "`request` (one call); `stream`: the LLM snippets that read generate_stream's chunks."
+
+
+def _variant_env_types(tab: TabId) -> list[dict[str, Any]]:
+    """Each variant of the tab as a rule on the deployment's env type: `stream` only for `llm`."""
+    table = rule_table()
+    rules = []
+    for name in tab_variants(tab)[1:]:
+        situations = set(table.variants[name].situations)
+        env_types = sorted({table.situations[s].env_type for s in situations})
+        # Exact only when the variant covers every situation of those env types.
+        if any(rule.env_type in env_types and s not in situations for s, rule in table.situations.items()):
+            continue
+        rules.append(
+            {
+                "anyOf": [
+                    {"not": {"properties": {"variant": {"const": name}}, "required": ["variant"]}},
+                    {"properties": {"deployment": {"properties": {"env_type": {"enum": env_types}}}}},
+                ]
+            }
+        )
+    return rules
 
 
 def tighten(spec: dict[str, Any], *, token: bool) -> dict[str, Any]:

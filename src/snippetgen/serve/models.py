@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from .. import Deployment, KeyDisplay, Panel, rule_table
 from ..languages import LanguageId
-from ..rules import TabId
+from ..rules import DEFAULT_VARIANT, TabId
 from ..spaces import MAX_AGENTS, MAX_ELEMENTS
 
 # Example observations, masks and per-agent values are built as arrays and
@@ -159,6 +159,11 @@ class SnippetRequest(PanelRequest):
 
     tab: TabId
     language: LanguageId | None = Field(None, description="Default: the tab's first language.")
+    variant: str = Field(
+        DEFAULT_VARIANT,
+        max_length=MAX_PROFILE_LENGTH,
+        description="`request` (one call), or a variant of the tab's snippets such as `stream` (LLM).",
+    )
 
     @field_validator("tab")
     @classmethod
@@ -180,6 +185,31 @@ class SnippetRequest(PanelRequest):
                 f"the {rule.title} tab has no {language} snippet; choose one of: {', '.join(rule.languages)}"
             )
         return language
+
+    @field_validator("variant")
+    @classmethod
+    def _variant(cls, variant: str, info: ValidationInfo) -> str:
+        tab = info.data.get("tab")
+        if tab is None:
+            return variant
+        table = rule_table()
+        title = table.tabs[tab].title
+        variants = tab_variants(tab)
+        if variant not in variants:
+            raise ValueError(f"the {title} tab has no such variant; choose one of: {', '.join(variants)}")
+        deployment = info.data.get("deployment")
+        if deployment is not None and variant not in table.variants_of(deployment.situation, tab):
+            situation = table.situations[deployment.situation].title
+            choices = ", ".join(table.variants_of(deployment.situation, tab))
+            raise ValueError(f"no {variant} variant of the {title} tab for {situation} deployments; "
+                             f"choose one of: {choices}")
+        return variant
+
+
+def tab_variants(tab: TabId) -> tuple[str, ...]:
+    """The variants a tab's snippets may have, the default first."""
+    table = rule_table()
+    return (DEFAULT_VARIANT, *(name for name, rule in table.variants.items() if tab in rule.tabs))
 
 
 # ---------------------------------------------------------------- error bodies

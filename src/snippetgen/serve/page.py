@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from .. import Deployment, Panel, Snippet, rule_table
-from ..examples import example, examples
+from ..examples import example_deployment, examples
 from ..languages import LANGUAGES
+from ..rules import DEFAULT_VARIANT
 from .rendering import panel as render_panel
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def reference_deployments() -> list[Deployment]:
 
     def not_ready(situation, name: str, **fields) -> Deployment:
         key = f"example-key-{name}-0000"
-        return example(situation, name=name, endpoint=f"{host}/{name}", api_key=key, **fields)
+        return example_deployment(situation, name=name, endpoint=f"{host}/{name}", api_key=key, **fields)
 
     return [
         *examples(),
@@ -101,6 +102,8 @@ def _environment() -> jinja2.Environment:
     env.globals.update(
         highlight=highlight,
         language_title=lambda language: LANGUAGES[language].title,
+        snippet_key=snippet_key,
+        snippet_title=snippet_title,
         page_title=PAGE_TITLES.__getitem__,
     )
     return env
@@ -160,21 +163,35 @@ def sign_in(*, base: str = "", message: str = "") -> str:
     return _environment().get_template("sign_in.html.jinja").render(base=base, message=message)
 
 
-def snippet_of(panel: Panel, tab: str, language: str) -> Snippet | None:
+def snippet_of(panel: Panel, tab: str, language: str, variant: str = DEFAULT_VARIANT) -> Snippet | None:
     for panel_tab in panel.tabs:
         if panel_tab.id == tab:
-            return next((s for s in panel_tab.snippets if s.language == language), None)
+            found = (s for s in panel_tab.snippets if (s.language, s.variant) == (language, variant))
+            return next(found, None)
     return None
 
 
+def snippet_key(snippet: Snippet) -> str:
+    """The snippet's id within its tab: its language, and its variant beyond the default."""
+    return snippet.language if snippet.variant == DEFAULT_VARIANT else f"{snippet.language}-{snippet.variant}"
+
+
+def snippet_title(snippet: Snippet) -> str:
+    """`Python`, or `Python (Stream)` for a variant (its title in rules.toml), as docs blocks say."""
+    title = LANGUAGES[snippet.language].title
+    if snippet.variant == DEFAULT_VARIANT:
+        return title
+    return f"{title} ({rule_table().variants[snippet.variant].title})"
+
+
 def copy_text(deployment: Deployment, profile: str, *, component: str | None, tab: str | None,
-              language: str | None) -> str | None:
+              language: str | None, variant: str = DEFAULT_VARIANT) -> str | None:
     """What a copy icon copies: a component's value or a snippet's copied code."""
     panel = render_panel(deployment, profile=profile)
     if component is not None:
         found = next((c for c in panel.components if c.id == component), None)
         return None if found is None else found.copy_value
     if tab is not None and language is not None:
-        snippet = snippet_of(panel, tab, language)
+        snippet = snippet_of(panel, tab, language, variant)
         return None if snippet is None else snippet.copy_code
     return None

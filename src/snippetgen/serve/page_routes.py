@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import ChatMessage, generate_request, read_completion, rule_table
-from . import page
+from . import page, stream
 from .guard import LOGIN_PATH, SESSION_COOKIE, same_token, session_value
 from .models import redact
 from .settings import ServiceSettings
@@ -119,8 +119,11 @@ def page_routes(app: FastAPI, rows: page.Rows, settings: ServiceSettings) -> Non
         component: str | None = None,
         tab: str | None = None,
         language: str | None = None,
+        variant: str = Query("request", max_length=100),
     ) -> JSONResponse:
-        text = page.copy_text(row(index), _profile(profile), component=component, tab=tab, language=language)
+        text = page.copy_text(
+            row(index), _profile(profile), component=component, tab=tab, language=language, variant=variant
+        )
         if text is None:
             raise HTTPException(404, "nothing to copy there")
         return JSONResponse(CopyText(text=text).model_dump(), headers=NO_STORE)
@@ -140,6 +143,13 @@ def page_routes(app: FastAPI, rows: page.Rows, settings: ServiceSettings) -> Non
             raise HTTPException(409, NOT_LIVE)
         reply = await _generate(deployment, turn.messages)
         return JSONResponse({"reply": reply}, headers=NO_STORE)
+
+    @app.post("/page/rows/{index}/chat/stream", include_in_schema=False, dependencies=from_page)
+    async def chat_stream(index: int, turn: ChatTurn) -> Response:
+        deployment = row(index)
+        if rows.sandbox is None:
+            raise HTTPException(409, NOT_LIVE)
+        return await stream.stream_turn(deployment, turn.messages, NO_STORE)
 
     # Routes match in order: the generated stylesheet before the static folder.
     @app.get("/static/highlight.css", include_in_schema=False)

@@ -11,7 +11,7 @@ import threading
 
 from .. import Deployment, KeyDisplay, Panel, Snippet, render_panel, render_snippet
 from ..languages import LanguageId
-from ..rules import TabId
+from ..rules import DEFAULT_VARIANT, TabId
 
 _LOCK = threading.Lock()
 
@@ -22,7 +22,15 @@ def panel(deployment: Deployment, *, profile: str, key_display: KeyDisplay = "ma
 
 
 def snippet(
-    deployment: Deployment, tab: TabId, *, language: LanguageId | None, profile: str, key_display: KeyDisplay
+    deployment: Deployment,
+    tab: TabId,
+    *,
+    language: LanguageId | None,
+    profile: str,
+    key_display: KeyDisplay,
+    variant: str = DEFAULT_VARIANT,
 ) -> Snippet:
     with _LOCK:
-        return render_snippet(deployment, tab, language=language, profile=profile, key_display=key_display)
+        return render_snippet(
+            deployment, tab, language=language, variant=variant, profile=profile, key_display=key_display
+        )

@@ -1,6 +1,7 @@
 // The reference panel's behaviour: tabs (WAI-ARIA tabs pattern), copy, rotate, chat.
 // The page never holds a real key: copy buttons ask the service for the copied
-// text on click, and the chat goes through the service.
+// text on click, and the chat goes through the service, which streams the reply
+// from the deployment's generate_stream as it is generated.
 "use strict";
 
 (() => {
@@ -172,14 +173,60 @@
 
   // ------------------------------------------------------------ chat
 
+  // Returns the node that holds the turn's text, so a streamed reply can grow in it.
   function addTurn(list, role, text) {
     const item = document.createElement("li");
     item.className = `turn ${role}`;
     const who = document.createElement("span");
     who.className = "role";
     who.textContent = role === "user" ? "User:" : "Assistant:";
-    item.append(who, " ", text);
+    const body = document.createTextNode(text);
+    item.append(who, " ", body);
     list.append(item);
+    return body;
+  }
+
+  class StreamError extends Error {}
+
+  // One streamed turn: `onText` gets the reply so far after each chunk. Resolves with
+  // the whole reply; rejects with a StreamError for an error chunk, or an AbortError
+  // when `signal` aborts (the Stop button).
+  async function streamTurn(path, messages, prefix, signal, onText) {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { ...PAGE_HEADER, "Content-Type": "application/json" },
+      body: JSON.stringify({ messages }),
+      cache: "no-store",
+      credentials: "same-origin",
+      signal,
+    });
+    if (!response.ok) {
+      let detail = `HTTP ${response.status}`;
+      try {
+        const body = await response.json();
+        if (typeof body.detail === "string") detail = body.detail;
+      } catch (_) {
+        // not JSON: the status says enough
+      }
+      throw new Error(detail);
+    }
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      // Chunks may arrive merged: the error starts wherever the prefix is.
+      const at = text.indexOf(prefix);
+      if (at >= 0) {
+        onText(text.slice(0, at));
+        reader.cancel().catch(() => {});
+        throw new StreamError(text.slice(at).trim());
+      }
+      onText(text);
+    }
+    return text + decoder.decode();
   }
 
   function initChat(root) {
@@ -191,6 +238,13 @@
       const error = chat.querySelector("[data-chat-error]");
       const input = form.querySelector("textarea");
       const send = form.querySelector("[type=submit]");
+      const stop = form.querySelector("[data-chat-stop]");
+      const clear = chat.querySelector("[data-chat-clear]");
+      const prefix = chat.dataset.errorPrefix || "\n[ERROR:";
+      let running = null;
+      stop.addEventListener("click", () => {
+        if (running) running.abort();
+      });
       input.addEventListener("keydown", (event) => {
         if (event.key === "Enter" && !event.shiftKey) {
           event.preventDefault();
@@ -200,14 +254,67 @@
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const text = input.value.trim();
-        if (!text) return;
+        // One turn at a time: Enter while a reply is still coming keeps the text for later.
+        if (!text || send.disabled) return;
         error.textContent = "";
         messages.push({ role: "user", content: text });
         addTurn(transcript, "user", text);
         input.value = "";
         send.disabled = true;
+        const row = chat.closest("[data-row]").dataset.row;
+        if (chat.dataset.chatRoute !== "generate_stream") {
+          await oneShot(row, text);
+          return;
+        }
+        const reply = addTurn(transcript, "assistant", "");
+        const turn = transcript.lastElementChild;
+        turn.setAttribute("aria-busy", "true");
+        running = new AbortController();
+        stop.hidden = false;
+        clear.disabled = true;
+        let shown = "";
         try {
-          const row = chat.closest("[data-row]").dataset.row;
+          const whole = await streamTurn(rowPath(row, "/chat/stream"), messages, prefix, running.signal, (t) => {
+            shown = t;
+            reply.textContent = t;
+          });
+          reply.textContent = whole;
+          messages.push({ role: "assistant", content: whole });
+        } catch (failure) {
+          if (failure.name === "AbortError") {
+            // Stopped: the partial reply stays, and is part of the conversation.
+            turn.dataset.stopped = "true";
+            turn.append(note("stopped"));
+            messages.push({ role: "assistant", content: shown });
+            announce("Stopped");
+          } else {
+            // The turn stays in the conversation, marked, with the deployment's error.
+            messages.pop();
+            turn.dataset.failed = "true";
+            turn.append(note(failure instanceof StreamError ? failure.message : `error: ${failure.message}`));
+            input.value = text;
+            error.textContent = `The deployment did not answer: ${failure.message}`;
+          }
+        } finally {
+          turn.removeAttribute("aria-busy");
+          running = null;
+          stop.hidden = true;
+          clear.disabled = false;
+          send.disabled = false;
+          input.focus();
+        }
+      });
+
+      function note(text) {
+        const mark = document.createElement("span");
+        mark.className = "turn-note";
+        mark.textContent = ` [${text.replace(/^\[|\]$/g, "")}]`;
+        return mark;
+      }
+
+      // The one-shot turn, for a playground whose settings say `generate`.
+      async function oneShot(row, text) {
+        try {
           const body = await call(rowPath(row, "/chat"), {
             method: "POST",
             headers: { "Content-Type": "application/json" },
@@ -224,8 +331,8 @@
           send.disabled = false;
           input.focus();
         }
-      });
-      chat.querySelector("[data-chat-clear]").addEventListener("click", () => {
+      }
+      clear.addEventListener("click", () => {
         messages.length = 0;
         transcript.replaceChildren();
         error.textContent = "";
@@ -242,7 +349,8 @@
     if (button.dataset.copyComponent) {
       copyFrom(button, { component: button.dataset.copyComponent });
     } else if (button.dataset.copyTab) {
-      copyFrom(button, { tab: button.dataset.copyTab, language: button.dataset.copyLanguage });
+      const { copyTab: tab, copyLanguage: language, copyVariant: variant } = button.dataset;
+      copyFrom(button, { tab, language, variant: variant || "request" });
     } else if ("rotate" in button.dataset) {
       rotate(button);
     }

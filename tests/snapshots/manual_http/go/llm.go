@@ -28,7 +28,7 @@ func main() {
 }
 
 // POST a JSON body to ENDPOINT/route and decode the answer; a failed call exits non-zero.
-func post(route string, body any) map[string]any {
+func post(route string, body any) (answer map[string]any) {
 	payload, _ := json.Marshal(body)
 	request, err := http.NewRequest("POST", endpoint+"/"+route, bytes.NewReader(payload))
 	if err != nil {
@@ -42,9 +42,8 @@ func post(route string, body any) map[string]any {
 	}
 	defer response.Body.Close()
 	text, err := io.ReadAll(response.Body)
-	var answer map[string]any
 	if err != nil || response.StatusCode/100 != 2 || json.Unmarshal(text, &answer) != nil || answer["success"] == false {
 		log.Fatalf("POST %s failed: %s %s", request.URL, response.Status, text)
 	}
-	return answer
+	return
 }

@@ -56,25 +56,27 @@ func npy(header string, values any) string {
 	return base64.StdEncoding.EncodeToString(buffer.Bytes())
 }
 
-// np.save's header (format 1.0, 2.0 or 3.0) of an array npyReaders reads: little-endian, C order.
-var npyFormat = regexp.MustCompile(`^.NUMPY[\x01-\x03]\x00[\s\S]{2,4}?\{'descr': '(<f4|<f8|<i4|<i8|\|i1|\|u1|\|b1)', 'fortran_order': False, 'shape': \(\d+(?:, )?([\d, ]*?),?\), \} *\n`)
-
-// An array the deployment sent back, as its shape (without the batch axis) and values.
+// An array the deployment sent back (.npy 1.0 to 3.0): its shape without the batch axis, and values.
 func fromNpy(wire any) map[string]any {
 	data, _ := base64.StdEncoding.DecodeString(fmt.Sprint(wire))
 	found := npyFormat.FindSubmatch(data)
-	if found == nil {
-		log.Fatalf("not an .npy array of float32, float64, int8, int32, int64, uint8 or bool, little-endian in C order: %.80q", data)
+	switch {
+	case found == nil:
+		log.Fatalf("not an .npy array of float32, float64, int8, int32, int64, uint8 or bool: %.80q", data)
+	case found[1][0] == '>':
+		log.Fatalf("a big-endian .npy array (%s): send it little-endian", found[1])
+	case string(found[2]) != "False":
+		log.Fatal("an .npy array in Fortran order: send it in C order")
 	}
 	var shape []int
-	json.Unmarshal([]byte("["+string(found[2])+"]"), &shape)
+	json.Unmarshal([]byte("["+string(found[3])+"]"), &shape)
 	return map[string]any{"shape": shape, "values": npyReaders[string(found[1])](data[len(found[0]):])}
 }
 
-var npyReaders = map[string]func([]byte) any{
-	"<f4": read[float32], "<f8": read[float64], "<i4": read[int32], "<i8": read[int64],
-	"|i1": read[int8], "|u1": read[uint8], "|b1": read[bool],
-}
+var npyFormat = regexp.MustCompile(`^.NUMPY[\x01-\x03]\x00[\s\S]{2,4}?\{'descr': '([<>|](?:f4|f8|i4|i8|i1|u1|b1))', 'fortran_order': (\w+), 'shape': \((?:\d+(?:, )?)?([\d, ]*?),?\), \} *\n`)
+
+var npyReaders = map[string]func([]byte) any{"<f4": read[float32], "<f8": read[float64], "<i4": read[int32],
+	"<i8": read[int64], "|i1": read[int8], "|u1": read[uint8], "|b1": read[bool]}
 
 func read[T any](data []byte) any {
 	values := make([]T, len(data)/binary.Size(*new(T)))
@@ -83,7 +85,7 @@ func read[T any](data []byte) any {
 }
 
 // POST a JSON body to ENDPOINT/route and decode the answer; a failed call exits non-zero.
-func post(route string, body any) map[string]any {
+func post(route string, body any) (answer map[string]any) {
 	payload, _ := json.Marshal(body)
 	request, err := http.NewRequest("POST", endpoint+"/"+route, bytes.NewReader(payload))
 	if err != nil {
@@ -97,9 +99,8 @@ func post(route string, body any) map[string]any {
 	}
 	defer response.Body.Close()
 	text, err := io.ReadAll(response.Body)
-	var answer map[string]any
 	if err != nil || response.StatusCode/100 != 2 || json.Unmarshal(text, &answer) != nil || answer["success"] == false {
 		log.Fatalf("POST %s failed: %s %s", request.URL, response.Status, text)
 	}
-	return answer
+	return
 }

@@ -27,16 +27,16 @@ const TYPED_ARRAYS = {
   "|u1": Uint8Array,
   "|b1": Uint8Array,
 };
-
 function fromNpy(base64) {
   const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-  const start = 10 + bytes[8] + 256 * bytes[9];
+  const start = bytes.indexOf(10, 10) + 1; // all versions end the header in \n
   const header = new TextDecoder().decode(bytes.subarray(10, start));
   const descr = /'descr': '([^']+)'/.exec(header)[1];
+  if (descr[0] === ">") throw new Error(`big-endian .npy dtype ${descr}`);
+  if (header.includes(": True")) throw new Error(".npy in Fortran order");
   const Typed = Object.hasOwn(TYPED_ARRAYS, descr) && TYPED_ARRAYS[descr];
   if (!Typed) throw new Error(`unsupported .npy dtype ${descr}`);
-  const dims = /'shape': \(([^)]*)\)/.exec(header)[1];
-  const shape = dims.match(/\d+/g).map(Number);
+  const shape = (header.split("'shape'")[1].match(/\d+/g) ?? []).map(Number);
   const values = new Typed(bytes.buffer, start);
   return { shape: shape.slice(1), values: Array.from(values, Number) };
 }
