@@ -66,9 +66,11 @@ def test_an_llm_preview_labels_each_stream_snippet_and_says_the_playground_strea
         "## Manual HTTP · python",
         "## Manual HTTP · curl",
         "## Manual HTTP · javascript",
+        "## Manual HTTP · go",
         "## Manual HTTP · python · stream",
         "## Manual HTTP · curl · stream",
         "## Manual HTTP · javascript · stream",
+        "## Manual HTTP · go · stream",
     ]
     assert "/generate_stream (streamed: plain-text chunks" in result.stdout
 

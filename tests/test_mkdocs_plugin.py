@@ -615,12 +615,13 @@ def _variants(body: str) -> list[tuple[str, str, str]]:
 
 def test_a_block_shows_one_shot_snippets_unless_it_asks_for_a_variant():
     one_shot = _variants("situation: llm\ntabs: [manual_http]\n")
-    assert [label for _, label, _ in one_shot] == ["Python", "curl", "JavaScript"]
+    assert [label for _, label, _ in one_shot] == ["Python", "curl", "JavaScript", "Go"]
     stream = _variants("situation: llm\ntabs: [manual_http]\nvariant: stream\n")
     assert stream == [
         ("manual_http", "Python (Stream)", "python-stream"),
         ("manual_http", "curl (Stream)", "curl-stream"),
         ("manual_http", "JavaScript (Stream)", "javascript-stream"),
+        ("manual_http", "Go (Stream)", "go-stream"),
     ]
     both = _variants("situation: llm\ntabs: [manual_http]\nlanguages: [python]\nvariant: both\n")
     assert [label for _, label, _ in both] == ["Python", "Python (Stream)"]
