@@ -7,11 +7,14 @@ so it always builds a copy of the sources.
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 BUILD_TIMEOUT = 300
@@ -82,3 +85,22 @@ def sphinx_build(source: Path, out: Path, *args: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         status = build_main(["-b", "html", "--no-color", *args, str(source), str(out)])
     return status, stdout.getvalue(), stderr.getvalue()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+def serve(site: Path):
+    """The built site on a free 127.0.0.1 port until the generator is closed."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=60)

@@ -8,16 +8,12 @@ since Playwright's own browser download is not available. Pages are served on
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from site_builds import built, zensical_built
+from site_builds import built, serve, zensical_built
 
 ROOT = Path(__file__).parents[1]
 SITE_EXAMPLE = ROOT / "site_example"
@@ -26,25 +22,6 @@ SECRETS = ("example-key", "arena.example.com")
 # Material's copy button (`content.code.copy`): its markup changed across releases,
 # its clipboard target did not.
 COPY_BUTTON = "button[data-clipboard-target]"
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-def serve(site: Path):
-    """The built site on a free 127.0.0.1 port until the generator is closed."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=60)
 
 
 @pytest.fixture(scope="module", params=["mkdocs", "zensical"])
@@ -56,26 +33,6 @@ def site_url(request, tmp_path_factory):
     else:
         site = zensical_built(SITE_EXAMPLE, into)
     yield from serve(site)
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
-    refused: list[str] = []
-
-    def local_only(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", local_only)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    yield page
-    context.close()
-    assert refused == [], "the page asked for assets that are not served locally"
 
 
 def top_level_sets(page):

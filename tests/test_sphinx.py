@@ -3,22 +3,18 @@ with and without sphinx_design, a broken site, incremental rebuilds, and the tab
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import re
 import textwrap
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
-from site_builds import sphinx_build
+from site_builds import serve, sphinx_build
 from snippetgen import Placeholders, render_panel
 from snippetgen import sphinx as extension
 from snippetgen.docs import Block, deployment
@@ -289,43 +285,9 @@ def test_a_template_edit_or_a_new_version_rebuilds_the_pages_with_blocks(tmp_pat
 # ---------------------------------------------------------------- in Chromium
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def site_url(tabbed_site):
-    handler = functools.partial(_QuietHandler, directory=str(tabbed_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=60)
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
-    refused: list[str] = []
-
-    def local_only(route):
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            refused.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", local_only)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    yield page
-    context.close()
-    assert refused == [], "the page asked for assets that are not served locally"
+    yield from serve(tabbed_site)
 
 
 def outer_sets(page):

@@ -240,7 +240,7 @@ def render_snippets(
     deployment: Deployment,
     tab: TabId,
     *,
-    languages: Sequence[LanguageId] | None = None,
+    languages: Sequence[LanguageId | None] | None = None,
     variant: str = DEFAULT_VARIANT,
     profile: str = "documented",
     key_display: KeyDisplay = "masked",
@@ -248,7 +248,8 @@ def render_snippets(
     prompt: str | None = None,
     black_cache: bool = True,
 ) -> list[Snippet]:
-    """The snippets of one tab in each of its languages (or those given), from one request."""
+    """The snippets of one tab in each of its languages (or those given; None: the tab's first),
+    from one request; see render_snippet."""
     request = Request(
         deployment, profile=profile, key_display=key_display, placeholders=placeholders, prompt=prompt
     )
@@ -277,7 +278,15 @@ def render_snippet(
     on every call: the reference output the default path must equal, and the
     benchmark's baseline.
     """
-    request = Request(
-        deployment, profile=profile, key_display=key_display, placeholders=placeholders, prompt=prompt
+    [made] = render_snippets(
+        deployment,
+        tab,
+        languages=(language,),
+        variant=variant,
+        profile=profile,
+        key_display=key_display,
+        placeholders=placeholders,
+        prompt=prompt,
+        black_cache=black_cache,
     )
-    return snippet(request, tab, language, variant, black_cache=black_cache)
+    return made
