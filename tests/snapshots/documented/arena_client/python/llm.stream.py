@@ -29,7 +29,10 @@ with requests.post(
     response.raise_for_status()
     response.encoding = "utf-8"
     for chunk in response.iter_content(chunk_size=None, decode_unicode=True):
-        if chunk.startswith("\n[ERROR:"):  # the deployment failed mid-stream
-            sys.exit(chunk.strip())
-        print(chunk, end="", flush=True)
+        # "\n[ERROR:" starts the deployment's message when it fails mid-stream;
+        # a read may hold text before it.
+        text, error, message = chunk.partition("\n[ERROR:")
+        print(text, end="", flush=True)
+        if error:
+            sys.exit((error + message).strip())
 print()
