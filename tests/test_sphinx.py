@@ -21,7 +21,7 @@ from snippetgen.docs import Block, deployment
 from snippetgen.rules import RULES_FILE, TEMPLATE_DIR, rule_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sphinx"
-SITE, BROKEN = FIXTURES / "site", FIXTURES / "broken"
+SITE, BROKEN = FIXTURES / "pages", FIXTURES / "broken"
 PAGES = ["rst_page", "myst_page"]
 ENDPOINT = "https://docs.example.org/deployments/YOUR_DEPLOYMENT"  # the site's conf.py
 SECRET = "sk-fixture-0123456789abcdef"  # written in a block of the broken site
