@@ -72,3 +72,15 @@ def deployment_json(deployment: Deployment) -> dict:
     if deployment.api_key is not None:
         data["api_key"] = deployment.api_key.get_secret_value()
     return data
+
+
+WAIT_SECONDS = 60
+"""How long a test waits for a condition: far longer than it takes on a busy machine."""
+
+
+def wait_until(condition, what: str, seconds: float = WAIT_SECONDS) -> None:
+    """Poll `condition` until it holds; fail saying `what` never happened."""
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, what
+        time.sleep(0.02)

@@ -8,12 +8,11 @@ tests/test_panel_page.py.
 
 from __future__ import annotations
 
-import time
 
 import httpx
 import pytest
 
-from serve_support import RunningService
+from serve_support import RunningService, wait_until
 from snippetgen import format_conversation
 from snippetgen.sandbox import Sandbox, answers
 from snippetgen.sandbox.stream import error_chunk
@@ -102,13 +101,6 @@ def test_closing_the_page_closes_the_deployments_stream(served):
         # The page went away (its Stop button): the service lets go of the deployment too,
         # while the deployment still holds the last chunk.
         wait_until(lambda: sandbox.streams.open == 0, "the deployment's stream was never closed")
-
-
-def wait_until(condition, what: str) -> None:
-    end = time.monotonic() + WAIT
-    while not condition():
-        assert time.monotonic() < end, what
-        time.sleep(0.02)
 
 
 def test_a_stream_that_breaks_off_ends_with_an_error_chunk():

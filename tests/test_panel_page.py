@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from serve_support import RunningService
+from serve_support import RunningService, wait_until
 from snippetgen import format_conversation, generate_request, read_completion, render_panel, render_snippet
 from snippetgen.sandbox import answers
 from snippetgen.rules import rule_table
@@ -367,13 +366,6 @@ def test_chat_playground_round_trip(visit, live):
 
     chat.get_by_role("button", name="Clear conversation").click()
     expect(chat.locator(".turn")).to_have_count(0)
-
-
-def wait_until(condition, what: str) -> None:
-    end = time.monotonic() + WAIT_MS / 1000
-    while not condition():
-        assert time.monotonic() < end, what
-        time.sleep(0.02)
 
 
 def start_turn(page, name: str, text: str):
