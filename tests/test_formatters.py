@@ -325,7 +325,7 @@ def test_constants_keys_and_arrays_are_what_prettier_prints(tmp_path):
 
 def test_go_constants_and_trees_are_what_gofmt_prints(tmp_path):
     """gofmt aligns the values of a map's `key: value` lines, in sections that depend on
-    the keys' sizes (literals.go_key_columns): keys of every width around its thresholds."""
+    the keys' sizes (literals._go.go_key_columns): keys of every width around its thresholds."""
     rng = random.Random(20261203)
     texts = _texts(rng, 1500)
     constants = "package main\n\n" + "".join(
