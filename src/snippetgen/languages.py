@@ -27,8 +27,9 @@ class Language:
     """The Pygments lexer."""
     literal: str
     """The literal filter (literals.FILTERS) its templates print values with."""
-    formatter: Literal["black", "prettier", "shfmt", "gofmt"]
-    """black; Prettier 3 with its defaults; `shfmt -i 2`; gofmt."""
+    formatter: Literal["black", "prettier", "shfmt", "gofmt", "google-java-format", "clang-format", "rustfmt"]
+    """The formatter every snippet is a fixed point of, as the tests run it: black; Prettier 3
+    with its defaults; `shfmt -i 2`; gofmt; google-java-format; clang-format (C++ and C#); rustfmt."""
     run: str
     """How a user runs the saved file: `{filename}` is its name."""
     install: str | None
@@ -39,9 +40,11 @@ class Language:
     """A command that checks a saved file's syntax (its path appended); None: Python's compile()."""
     line_budgets: Mapping[str, int]
     """Manual HTTP: the most lines shown, per situation."""
+    file: str = "{tab}.{extension}"
+    """The name a user saves the code under; a toolchain may fix it (Cargo finds `main.rs`)."""
 
     def filename(self, tab: str) -> str:
-        return f"{tab}.{self.extension}"
+        return self.file.format(tab=tab, extension=self.extension)
 
     def run_line(self, tab: str) -> str:
         return self.run.format(filename=self.filename(tab))
