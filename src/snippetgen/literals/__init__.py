@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from ..arrays import ShellArray, built, npy_header_name, shell_arrays, uniform, walk
 from ..lazy import LazyModule, loaded
 from ..unsafe import PATTERN as _UNSAFE
-from .code import Code
 from ._go import go
+from .code import Code
 
 if TYPE_CHECKING:
     import numpy as np
