@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 import shutil
 import subprocess
 import sys
@@ -11,6 +13,21 @@ from pathlib import Path
 import pytest
 
 from snippetgen.languages import LANGUAGES
+
+
+@dataclass(frozen=True)
+class Build:
+    """How the suite builds saved snippets of a compiled language: all at once, then runs each."""
+
+    build: Callable[[list[Path]], None]
+    """Builds the saved `<folder>/<filename>` of every folder, in as few toolchain runs as it can;
+    fails the test (pytest.fail) with the toolchain's message when one does not build."""
+    program: Callable[[Path], list[str]]
+    """The argv that runs what was built in `folder`, with absolute paths (any cwd)."""
+
+
+BUILDS: dict[str, Build] = {}
+"""The compiled languages' builds, by language id."""
 
 
 def command(argv: tuple[str, ...]) -> list[str]:
