@@ -20,6 +20,7 @@ from snippetgen.examples import examples
 from snippetgen.rules import DEFAULT_VARIANT, rule_table
 from snippetgen.sandbox import Sandbox
 
+import builds
 import toolchains
 
 # The renderer keeps skeletons on disk (caches.py): the suite uses a folder of its own.
@@ -92,6 +93,13 @@ SNIPPET_TIMEOUT = 180
 _RUNNERS = {"python": [sys.executable], "shell": ["bash"]}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _build_root(tmp_path_factory):
+    """One folder of compiled snippets for the whole run, shared by its xdist workers."""
+    base = tmp_path_factory.getbasetemp()
+    builds.set_root((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "builds")
+
+
 @pytest.fixture(scope="session")
 def sandbox():
     """The sandbox serving the built-in examples on a free 127.0.0.1 port, for the session."""
@@ -125,12 +133,16 @@ def run_snippet(tmp_path_factory):
     def run(snippet, *, base_url: str, api_key: str, home: Path | None = None):
         home = home or tmp_path_factory.mktemp("home")
         path = home / snippet.filename
-        path.write_text(snippet.copy_code, encoding="utf-8")
-        # Other languages run as their declaration says, with its toolchain's environment.
-        argv = _RUNNERS.get(snippet.language) or toolchains.runner(snippet.language)
+        # Other languages run as their declaration says (built first if compiled), with its
+        # toolchain's environment.
+        if snippet.language in _RUNNERS:
+            path.write_text(snippet.copy_code, encoding="utf-8")
+            argv = [*_RUNNERS[snippet.language], str(path)]
+        else:
+            argv = builds.command(snippet.language, snippet.copy_code, path)
         env = snippet_environment(home, base_url=base_url, api_key=api_key) | toolchains.environment(snippet.language)
         return subprocess.run(
-            [*argv, str(path)],
+            argv,
             cwd=home,
             env=env,
             capture_output=True,

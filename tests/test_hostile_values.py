@@ -37,6 +37,8 @@ from snippetgen.rules import SITUATIONS, rule_table
 from snippetgen.sandbox import Sandbox
 from snippetgen.unsafe import PATTERN as UNSAFE
 
+import builds
+
 PROFILES = tuple(rule_table().profiles)
 PLATFORM = "/api/cli/v1/inference/deployments"
 
@@ -235,6 +237,21 @@ def hostile_cases(marker) -> list[tuple[str, str, str]]:
 
 
 CASES = len(hostile_cases(Path("marker")))
+# (profile, tab, language, variant): each runs with every case.
+EXECUTED = (
+    ("documented", "manual_http", "python", "request"),
+    ("documented", "manual_http", "python", "stream"),
+    ("documented", "manual_http", "go", "request"),
+    ("documented", "manual_http", "go", "stream"),
+    ("agilerl-arena-1", "arena_client", "python", "request"),
+    ("agilerl-arena-1", "arena_client", "python", "stream"),
+    ("agilerl-arena-1", "arena_cli", "shell", "request"),
+)
+
+
+def executed(deployment, prompt, profile, tab, language, variant):
+    return render_snippet(deployment, tab, language=language, profile=profile, key_display="masked", prompt=prompt,
+                          variant=variant)
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +262,12 @@ def hostile(tmp_path_factory):
     user_key = f"user'\"$(touch${{IFS}}{marker})`x`\\"
     deployments = [example_deployment("llm", name=name, api_key=key) for name, key, _ in cases]
     with Sandbox(deployments, user_key=user_key) as sb:
+        # The compiled snippets of every case, built in one batch per language.
+        for language in {cell[2] for cell in EXECUTED} & set(builds.BUILDS):
+            builds.prebuild(language, [
+                executed(sb.deployment(name), prompt, *cell).copy_code
+                for name, _, prompt in cases for cell in EXECUTED if cell[2] == language
+            ])
         yield marker, cases, sb
 
 
@@ -254,19 +277,8 @@ def test_hostile_values_reach_the_sandbox_exactly_and_never_run(hostile, run_sni
     name, key, prompt = cases[case]
     deployment = sb.deployment(name)
     problems = []
-    for profile, tab, language, variant in (
-        ("documented", "manual_http", "python", "request"),
-        ("documented", "manual_http", "python", "stream"),
-        ("documented", "manual_http", "go", "request"),
-        ("documented", "manual_http", "go", "stream"),
-        ("agilerl-arena-1", "arena_client", "python", "request"),
-        ("agilerl-arena-1", "arena_client", "python", "stream"),
-        ("agilerl-arena-1", "arena_cli", "shell", "request"),
-    ):
-        snippet = render_snippet(
-            deployment, tab, language=language, profile=profile, key_display="masked", prompt=prompt,
-            variant=variant,
-        )
+    for cell in EXECUTED:
+        snippet = executed(deployment, prompt, *cell)
         result = run_snippet(snippet, base_url=sb.base_url, api_key=sb.user_key)
         if result.returncode != 0:
             problems.append(f"{tab} {variant}: exit {result.returncode}: {result.stderr[-500:]}")

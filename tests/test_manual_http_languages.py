@@ -27,6 +27,7 @@ from snippetgen.languages import LANGUAGES as DECLARED
 from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
 from snippetgen.spaces import example
+import builds
 from toolchains import environment, runner, syntax_error
 from space_cases import SPACES, batched_leaves, gymnasium_space
 
@@ -94,12 +95,12 @@ def space_sandbox():
 def run(code: str, language: str, directory: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """Save the snippet and run it with its real interpreter, in a clean environment."""
     filename = DECLARED[language].filename("manual_http")
-    (directory / filename).write_text(code, encoding="utf-8")
+    argv = builds.command(language, code, directory / filename)
     # No proxy variables: requests to 127.0.0.1 must not leave the machine.
     clean = {"PATH": os.environ["PATH"], "HOME": str(directory), "LANG": "C.UTF-8", **environment(language),
              **(env or {})}
     return subprocess.run(
-        [*INTERPRETERS[language], filename], cwd=directory, env=clean,
+        argv, cwd=directory, env=clean,
         capture_output=True, text=True, encoding="utf-8", timeout=RUN_LIMIT_SECONDS,
     )
 
@@ -162,6 +163,40 @@ def check_recurrent(calls) -> None:
         assert set(hidden) == {"h", "c"} and all((hidden[k] == step).all() for k in hidden)
 
 
+# ---------------------------------------------------------------- what the tests run
+
+
+def cell_case(sandbox, cell, key_display):
+    profile, situation, language = cell
+    deployment = next(d for d in sandbox.deployments[: len(EXAMPLES)] if d.situation == situation)
+    return deployment, render_snippet(deployment, "manual_http", language=language, profile=profile,
+                                      key_display=key_display)
+
+
+def space_case(sandbox, name, language):
+    deployment = sandbox.deployment(name)
+    return deployment, render_snippet(deployment, "manual_http", language=language)
+
+
+def rejected_case(sandbox, language):
+    deployment = sandbox.deployment("gym box_int")
+    wrong = deployment.model_copy(update={"api_key": SecretStr("fake-wrong-key-0000")})
+    return wrong, render_snippet(wrong, "manual_http", language=language)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _prebuilt(space_sandbox, hostile_sandbox):
+    """Every snippet of a compiled language this module runs, built in one batch per language."""
+    for language in set(LANGUAGES) & set(builds.BUILDS):
+        cases = [cell_case(space_sandbox, cell, key_display)
+                 for cell in MANUAL_CELLS if cell[2] == language for key_display in ("masked", "env")]
+        cases += [space_case(space_sandbox, name, language) for name in SPACE_DEPLOYMENTS]
+        cases += [hostile_case(hostile_sandbox, situation, language, key_display)
+                  for situation in ("gym", "llm") for key_display in ("masked", "env")]
+        cases.append(rejected_case(space_sandbox, language))
+        builds.prebuild(language, [snippet.copy_code for _, snippet in cases])
+
+
 # ---------------------------------------------------------------- every cell, as pasted
 
 
@@ -169,9 +204,7 @@ def check_recurrent(calls) -> None:
 @pytest.mark.parametrize("cell", MANUAL_CELLS, ids="/".join)
 def test_every_manual_http_cell_runs_as_pasted(cell, key_display, space_sandbox, tmp_path):
     profile, situation, language = cell
-    deployment = next(d for d in space_sandbox.deployments[: len(EXAMPLES)] if d.situation == situation)
-    snippet = render_snippet(deployment, "manual_http", language=language, profile=profile,
-                             key_display=key_display)
+    deployment, snippet = cell_case(space_sandbox, cell, key_display)
     key = deployment.api_key.get_secret_value()
     env = {"ARENA_API_KEY": key} if key_display == "env" else {}
     space_sandbox.clear()
@@ -191,8 +224,7 @@ def test_every_manual_http_cell_runs_as_pasted(cell, key_display, space_sandbox,
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("name", SPACE_DEPLOYMENTS)
 def test_space_table_arrives_with_shapes_and_dtypes(name, language, space_sandbox, tmp_path):
-    deployment = space_sandbox.deployment(name)
-    snippet = render_snippet(deployment, "manual_http", language=language)
+    deployment, snippet = space_case(space_sandbox, name, language)
     space_sandbox.clear()
     calls = check_calls(space_sandbox, deployment, run(snippet.copy_code, language, tmp_path))
     check_observations(deployment, calls)
@@ -204,8 +236,7 @@ def test_space_table_arrives_with_shapes_and_dtypes(name, language, space_sandbo
 def test_pettingzoo_shows_the_optional_fields_and_leaves_them_out_as_the_client_does(
     language, space_sandbox, tmp_path
 ):
-    deployment = space_sandbox.deployment("pettingzoo plain")
-    snippet = render_snippet(deployment, "manual_http", language=language)
+    deployment, snippet = space_case(space_sandbox, "pettingzoo plain", language)
     assert "action_mask" in snippet.code and "env_defined_actions" in snippet.code
     space_sandbox.clear()
     (call,) = check_calls(space_sandbox, deployment, run(snippet.copy_code, language, tmp_path))
@@ -238,14 +269,18 @@ def hostile_sandbox():
         yield sb
 
 
+def hostile_case(sandbox, situation, language, key_display):
+    deployment = sandbox.deployment(f"{HOSTILE_NAME} {situation}")
+    return deployment, render_snippet(deployment, "manual_http", language=language, key_display=key_display,
+                                      prompt=HOSTILE_PROMPT)
+
+
 @pytest.mark.parametrize("key_display", ["masked", "env"])
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("situation", ["gym", "llm"])
 def test_hostile_name_key_and_prompt_arrive_byte_for_byte(situation, language, key_display, hostile_sandbox, tmp_path):
-    deployment = hostile_sandbox.deployment(f"{HOSTILE_NAME} {situation}")
+    deployment, snippet = hostile_case(hostile_sandbox, situation, language, key_display)
     assert deployment.api_key.get_secret_value() == HOSTILE_KEY
-    snippet = render_snippet(deployment, "manual_http", language=language, key_display=key_display,
-                             prompt=HOSTILE_PROMPT)
     env = {"ARENA_API_KEY": HOSTILE_KEY} if key_display == "env" else {}
     hostile_sandbox.clear()
     calls = check_calls(hostile_sandbox, deployment, run(snippet.copy_code, language, tmp_path, env))
@@ -259,9 +294,7 @@ def test_hostile_name_key_and_prompt_arrive_byte_for_byte(situation, language, k
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_rejected_call_exits_non_zero_with_the_servers_message(language, space_sandbox, tmp_path):
-    deployment = space_sandbox.deployment("gym box_int")
-    wrong = deployment.model_copy(update={"api_key": SecretStr("fake-wrong-key-0000")})
-    snippet = render_snippet(wrong, "manual_http", language=language)
+    _, snippet = rejected_case(space_sandbox, language)
     result = run(snippet.copy_code, language, tmp_path)
     assert result.returncode != 0
     assert "Invalid or expired API key" in result.stdout + result.stderr

@@ -33,7 +33,8 @@ from snippetgen.rules import rule_table
 from snippetgen.sandbox import Sandbox
 from snippetgen.sandbox.answers import completion
 from snippetgen.sandbox.stream import error_chunk
-from toolchains import environment, runner
+import builds
+from toolchains import environment
 
 STREAM_CELLS = sorted(cell[:4] for cell in rule_table().all_cells() if cell[4] == "stream")
 # Generous: how long a test waits for output that should come at once.
@@ -88,7 +89,7 @@ class Running:
     def __init__(self, cell, snippet, sandbox: Sandbox, folder: Path):
         profile, _, tab, language = cell
         path = folder / snippet.filename
-        path.write_text(snippet.copy_code, encoding="utf-8")
+        command = builds.command(language, snippet.copy_code, path)
         if tab == "arena_client" and profile == "documented":
             package = folder / "agilerl" / "arena"
             package.mkdir(parents=True)
@@ -105,9 +106,8 @@ class Running:
             "PYTHONIOENCODING": "utf-8",
             **environment(language),
         }
-        command = [sys.executable] if language == "python" else runner(language)
         self.process = subprocess.Popen(
-            [*command, path.name], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         self._out = bytearray()
         self._err = bytearray()

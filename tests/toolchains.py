@@ -26,10 +26,6 @@ class Build:
     """The argv that runs what was built in `folder`, with absolute paths (any cwd)."""
 
 
-BUILDS: dict[str, Build] = {}
-"""The compiled languages' builds, by language id."""
-
-
 def command(argv: tuple[str, ...]) -> list[str]:
     """A declared command, with this interpreter for python and the tool's full path."""
     tool = sys.executable if argv[0] == "python" else shutil.which(argv[0])

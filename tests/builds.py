@@ -1,0 +1,81 @@
+"""Compiled snippets, each distinct code built once per run and many in one toolchain run.
+
+A snippet's code names its build folder (`<root>/<language>/<sha256>`), so the same code
+rendered by two tests, or by the two profiles of a shared cell, is built once. The root is
+shared by the xdist workers of a run, and a lock per language lets one worker build a batch
+while the other waits for it instead of building the same code again.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from snippetgen.languages import LANGUAGES
+import build_go
+from toolchains import Build, runner
+
+BUILDS: dict[str, Build] = {"go": build_go.BUILD}
+"""The compiled languages' builds, by language id."""
+
+_root: Path | None = None
+_DONE = ".built"
+
+
+def set_root(root: Path) -> None:
+    global _root
+    _root = root
+
+
+def _folder(language: str, code: str) -> Path:
+    if _root is None:
+        raise RuntimeError("builds.set_root() was not called (conftest does it for the session)")
+    return _root / language / hashlib.sha256(code.encode("utf-8")).hexdigest()[:20]
+
+
+@contextmanager
+def _locked(language: str) -> Iterator[None]:
+    assert _root is not None
+    (_root / language).mkdir(parents=True, exist_ok=True)
+    with open(_root / language / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def prebuild(language: str, codes: Iterable[str]) -> None:
+    """Build every one of `codes` not built yet, in one batch (no-op for interpreted languages)."""
+    build = BUILDS.get(language)
+    if build is None:
+        return
+    with _locked(language):
+        todo: dict[Path, str] = {}
+        for code in codes:
+            folder = _folder(language, code)
+            if not (folder / _DONE).exists():
+                todo[folder] = code
+        if not todo:
+            return
+        filename = LANGUAGES[language].filename("manual_http")
+        for folder, code in todo.items():
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / filename).write_text(code, encoding="utf-8")
+        build.build(list(todo))
+        for folder in todo:
+            (folder / _DONE).touch()
+
+
+def command(language: str, code: str, path: Path) -> list[str]:
+    """What runs `code`, saved as `path` (the file is written either way): the language's
+    runner on the file, or the program built from the code."""
+    path.write_text(code, encoding="utf-8")
+    build = BUILDS.get(language)
+    if build is None:
+        return [*runner(language), str(path)]
+    prebuild(language, [code])
+    return build.program(_folder(language, code))
