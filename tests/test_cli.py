@@ -10,6 +10,9 @@ import sys
 import pytest
 
 from snippetgen.examples import examples
+from snippetgen.rules import rule_table
+
+MANUAL_HTTP = tuple(rule_table().tabs["manual_http"].languages)
 
 FAKE_KEY = "fake-cli-key-0123456789"
 
@@ -31,8 +34,8 @@ def test_first_run_shows_one_panel_on_one_screen_then_the_other_situations():
     assert len(result.stdout.splitlines()) <= 260
     first, *others = examples()
     assert f"# {first.name} ·" in result.stdout
-    for tab in ("## Arena client · python", "## Arena CLI · shell", "## Manual HTTP · python",
-                "## Manual HTTP · curl", "## Manual HTTP · javascript", "## Manual HTTP · go"):
+    for tab in ("## Arena client · python", "## Arena CLI · shell",
+                *(f"## Manual HTTP · {language}" for language in MANUAL_HTTP)):
         assert tab in result.stdout
     for deployment in others:
         assert f"# {deployment.name} ·" not in result.stdout
@@ -63,14 +66,8 @@ def test_an_llm_preview_labels_each_stream_snippet_and_says_the_playground_strea
         "## Arena client · python",
         "## Arena client · python · stream",
         "## Arena CLI · shell",
-        "## Manual HTTP · python",
-        "## Manual HTTP · curl",
-        "## Manual HTTP · javascript",
-        "## Manual HTTP · go",
-        "## Manual HTTP · python · stream",
-        "## Manual HTTP · curl · stream",
-        "## Manual HTTP · javascript · stream",
-        "## Manual HTTP · go · stream",
+        *(f"## Manual HTTP · {language}" for language in MANUAL_HTTP),
+        *(f"## Manual HTTP · {language} · stream" for language in MANUAL_HTTP),
     ]
     assert "/generate_stream (streamed: plain-text chunks" in result.stdout
 

@@ -23,6 +23,8 @@ from snippetgen.panel import ChatPlayground
 from snippetgen.rules import TEMPLATE_DIR, rule_table
 from snippetgen_mkdocs import markdown as md
 
+MANUAL_HTTP = tuple(rule_table().tabs["manual_http"].languages)
+
 MATERIAL_EXTENSIONS = [
     "admonition",
     {"pymdownx.highlight": {"pygments_lang_class": True}},
@@ -615,13 +617,10 @@ def _variants(body: str) -> list[tuple[str, str, str]]:
 
 def test_a_block_shows_one_shot_snippets_unless_it_asks_for_a_variant():
     one_shot = _variants("situation: llm\ntabs: [manual_http]\n")
-    assert [label for _, label, _ in one_shot] == ["Python", "curl", "JavaScript", "Go"]
+    assert [label for _, label, _ in one_shot] == [LANGUAGES[language].title for language in MANUAL_HTTP]
     stream = _variants("situation: llm\ntabs: [manual_http]\nvariant: stream\n")
     assert stream == [
-        ("manual_http", "Python (Stream)", "python-stream"),
-        ("manual_http", "curl (Stream)", "curl-stream"),
-        ("manual_http", "JavaScript (Stream)", "javascript-stream"),
-        ("manual_http", "Go (Stream)", "go-stream"),
+        ("manual_http", f"{LANGUAGES[language].title} (Stream)", f"{language}-stream") for language in MANUAL_HTTP
     ]
     both = _variants("situation: llm\ntabs: [manual_http]\nlanguages: [python]\nvariant: both\n")
     assert [label for _, label, _ in both] == ["Python", "Python (Stream)"]

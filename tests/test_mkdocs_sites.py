@@ -30,7 +30,8 @@ ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "mkdocs"
 SITE_EXAMPLE = ROOT / "site_example"
 SECRETS = ("example-key", "arena.example.com")
-CODE_LANGUAGES = {"language-python", "language-bash", "language-javascript", "language-go"}
+CODE_LANGUAGES = {f"language-{LANGUAGES[language].lexer}" for tab in rule_table().tabs.values()
+                  for language in tab.languages}
 
 
 def article(path: Path) -> BeautifulSoup:

@@ -21,6 +21,9 @@ from snippetgen.sandbox import answers
 from snippetgen.rules import rule_table
 from snippetgen.serve import ServiceSettings, create_app
 from snippetgen.serve.page import reference_deployments, snippet_title
+from snippetgen.languages import LANGUAGES
+
+MANUAL_HTTP = tuple(rule_table().tabs["manual_http"].languages)
 
 WAIT_MS = 60_000
 SITUATION_TITLES = {s: rule.title for s, rule in rule_table().situations.items()}
@@ -175,13 +178,11 @@ def test_the_page_reads_without_javascript(browser, live):
             "Arena client",
             "Arena CLI",
             "Manual HTTP",
-            "Python",
-            "curl",
-            "JavaScript",
-            "Go",
+            *(LANGUAGES[language].title for language in MANUAL_HTTP),
         ):
             expect(row.get_by_role("heading", name=heading, exact=True)).to_be_visible()
-        expect(row.locator("figure.snippet pre")).to_have_count(6)
+        # One per tab, Manual HTTP one per language.
+        expect(row.locator("figure.snippet pre")).to_have_count(2 + len(MANUAL_HTTP))
         for code in row.locator("figure.snippet pre").all():
             expect(code).to_be_visible()
         assert not visit.refused

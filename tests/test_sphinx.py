@@ -19,6 +19,9 @@ from snippetgen import Placeholders, render_panel
 from snippetgen import sphinx as extension
 from snippetgen.docs import Block, deployment
 from snippetgen.rules import RULES_FILE, TEMPLATE_DIR, rule_table
+from snippetgen.languages import LANGUAGES
+
+MANUAL_HTTP = tuple(rule_table().tabs["manual_http"].languages)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sphinx"
 SITE, BROKEN = FIXTURES / "pages", FIXTURES / "broken"
@@ -104,7 +107,8 @@ def test_code_is_highlighted_by_sphinx_with_the_languages_lexer(tabbed_site, pag
     found = {
         div["class"][0] for div in body(tabbed_site, page).select(".arena-snippet div[class^=highlight-]")
     }
-    assert found == {"highlight-python", "highlight-bash", "highlight-javascript", "highlight-go"}
+    assert found == {f"highlight-{LANGUAGES[language].lexer}" for tab in rule_table().tabs.values()
+                     for language in tab.languages}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -119,7 +123,7 @@ def test_tabs_are_sphinx_design_tab_sets_synced_by_tab_and_language(tabbed_site,
     assert [label["data-sync-id"] for label in outer] == ["arena_client", "arena_cli", "manual_http"]
     assert {label["data-sync-group"] for label in outer} == {"snippetgen-tab"}
     inner = first.select(".sd-tab-content .sd-tab-set > label")
-    assert [label.get_text().strip() for label in inner] == ["Python", "curl", "JavaScript", "Go"]
+    assert [label.get_text().strip() for label in inner] == [LANGUAGES[language].title for language in MANUAL_HTTP]
     assert {label["data-sync-group"] for label in inner} == {"snippetgen-language"}
     llm = tabbed[3].select_one(":scope > .sd-tab-set > label")
     assert llm.get_text().strip() == "Chat playground"
