@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from snippetgen.examples import examples
+from snippetgen.languages import LANGUAGES
 from snippetgen.rules import rule_table
 
 MANUAL_HTTP = tuple(rule_table().tabs["manual_http"].languages)
@@ -30,13 +31,18 @@ def run(*args, stdin=None, env_extra=None):
 def test_first_run_shows_one_panel_on_one_screen_then_the_other_situations():
     result = run()
     assert result.returncode == 0, result.stderr
-    # The JavaScript tab is Prettier-formatted; the Go tab carries its .npy reader and writer.
-    assert len(result.stdout.splitlines()) <= 260
+    # The JavaScript tab is Prettier-formatted, so it is the longest of the three shown.
+    assert len(result.stdout.splitlines()) <= 170
     first, *others = examples()
     assert f"# {first.name} ·" in result.stdout
+    shown, named = MANUAL_HTTP[:3], MANUAL_HTTP[3:]
     for tab in ("## Arena client · python", "## Arena CLI · shell",
-                *(f"## Manual HTTP · {language}" for language in MANUAL_HTTP)):
+                *(f"## Manual HTTP · {language}" for language in shown)):
         assert tab in result.stdout
+    for language in named:
+        assert f"## Manual HTTP · {language}" not in result.stdout
+    titles = ", ".join(LANGUAGES[language].title for language in named)
+    assert f"## Manual HTTP in {titles} too: --tab manual_http --language {named[0]}" in result.stdout
     for deployment in others:
         assert f"# {deployment.name} ·" not in result.stdout
         assert f"  {deployment.situation} " in result.stdout

@@ -81,7 +81,7 @@ def _preview_options(parser: argparse.ArgumentParser) -> None:
 
     view = parser.add_argument_group("what to show")
     view.add_argument("--tab", choices=TABS, help="only this tab")
-    view.add_argument("--language", help="only this language (python, shell, curl, javascript)")
+    view.add_argument("--language", help=f"only this language ({', '.join(LANGUAGES)})")
     view.add_argument("--profile", default="documented", help="client profile (default: documented)")
     view.add_argument(
         "--key-display",

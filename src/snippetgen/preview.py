@@ -8,8 +8,12 @@ import sys
 
 from . import examples
 from .deployment import Deployment
+from .languages import LANGUAGES
 from .panel import Panel
 from .rules import DEFAULT_VARIANT, SITUATIONS, rule_table
+
+FIRST_RUN_LANGUAGES = 3
+"""The first run shows this many of a tab's languages (its first ones) and names the rest."""
 
 
 class UsageError(Exception):
@@ -94,8 +98,12 @@ def print_panel(panel: Panel, deployment: Deployment, args, paint) -> None:
                 print(f"POST {chat.generate_url}")
                 print(f"the reply is {chat.completion_field}")
             print(f"conversation lines start with {chat.user_prefix!r} / {chat.assistant_prefix!r}\n")
+        first_run = one_default_example(args) and not args.language and not args.tab
+        shown = rule_table().tabs[tab.id].languages[:FIRST_RUN_LANGUAGES] if first_run else None
         for snippet in tab.snippets:
             if args.language and snippet.language != args.language:
+                continue
+            if shown is not None and snippet.language not in shown:
                 continue
             variant = "" if snippet.variant == DEFAULT_VARIANT else f" · {snippet.variant}"
             print(f"## {tab.title} · {snippet.language}{variant}{default}")
@@ -103,6 +111,10 @@ def print_panel(panel: Panel, deployment: Deployment, args, paint) -> None:
                 print(f"# install: {snippet.install}")
             print(paint(snippet.code, snippet.language).rstrip("\n"))
             print()
+        hidden = [s.language for s in tab.snippets if shown is not None and s.language not in shown]
+        if hidden:
+            titles = ", ".join(LANGUAGES[language].title for language in dict.fromkeys(hidden))
+            print(f"## {tab.title} in {titles} too: --tab {tab.id} --language {hidden[0]}\n")
 
 
 def print_others(shown: str) -> None:
