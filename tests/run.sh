@@ -11,6 +11,15 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     exit 2
 fi
 
+# The Python packages install into .venv while Debian's packages and npm's install beside them.
+(
+    [ -x .venv/bin/python ] || "$python" -m venv .venv
+    pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
+    "${pip[@]}" install --upgrade pip
+    "${pip[@]}" install -e '.[test]'
+) &
+python_install=$!
+
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here);
 # the Manual HTTP tests run curl, JavaScript and Go snippets with curl, jq, node and go; the
 # formatter tests check snippets with shfmt, gofmt and Prettier (npm, pinned in tests/formatters).
@@ -21,7 +30,7 @@ command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v shfmt >/dev/null 2>&1 || missing+=(shfmt)
-# Go snippets run with `go run` and are checked with gofmt.
+# Go snippets build with go and are checked with gofmt.
 { command -v go && command -v gofmt; } >/dev/null 2>&1 || missing+=(golang-go)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
@@ -37,10 +46,7 @@ if [ ! -f "$formatters/node_modules/.package-lock.json" ] \
     npm ci --prefix "$formatters" --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
-[ -x .venv/bin/python ] || "$python" -m venv .venv
-pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)
-"${pip[@]}" install --upgrade pip
-"${pip[@]}" install -e '.[test]'
+wait "$python_install" || { echo "installing the Python packages into .venv failed" >&2; exit 1; }
 
 if [ $# -gt 0 ]; then
     exec .venv/bin/python -m pytest "$@"
