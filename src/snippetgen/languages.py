@@ -128,6 +128,23 @@ _DECLARATIONS = (
         syntax_check=("gofmt", "-l", "-e"),
         line_budgets=_budgets(90, 110, 110, 90),
     ),
+    Language(
+        id="csharp",
+        title="C#",
+        extension="cs",
+        lexer="csharp",
+        literal="cs",
+        # clang-format 14, style {BasedOnStyle: Microsoft, ColumnLimit: 0}: no .NET SDK here for
+        # dotnet format or CSharpier; with no column limit it keeps line breaks, as dotnet format does.
+        formatter="clang-format",
+        run="mcs -r:System.Net.Http {filename} && mono manual_http.exe",
+        install="Mono (mono-devel), or a .NET 6+ console project (`dotnet new console`, this file as Program.cs); no packages",
+        # Compiles and runs the saved file as the run line does (the suite builds through tests/build_csharp.py).
+        runner=("bash", "-c", 'mcs -r:System.Net.Http "$0" && exec mono "${0%.cs}.exe"'),
+        # Parses without resolving names, as gofmt -e does: a placeholder still passes.
+        syntax_check=("mcs", "--parse"),
+        line_budgets=_budgets(90, 110, 110, 90),
+    ),
 )
 
 LANGUAGES: dict[str, Language] = {language.id: language for language in _DECLARATIONS}
