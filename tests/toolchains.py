@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 import shutil
@@ -70,3 +71,7 @@ def syntax_error(code: str, language: str, directory: Path) -> str | None:
     source.write_text(code, encoding="utf-8")
     result = subprocess.run([*command(declared.syntax_check), str(source)], capture_output=True, text=True)
     return result.stderr or f"exit {result.returncode}" if result.returncode else None
+
+
+# Each compiled language's Build, registered after Build and command exist (its module imports them).
+BUILDS["csharp"] = importlib.import_module("build_csharp").BUILD

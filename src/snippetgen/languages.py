@@ -138,8 +138,9 @@ _DECLARATIONS = (
         # dotnet format or CSharpier; with no column limit it keeps line breaks, as dotnet format does.
         formatter="clang-format",
         run="mcs -r:System.Net.Http {filename} && mono manual_http.exe",
-        install="Mono (mono-devel), or a .NET 6+ console project (`dotnet new console`, this file as Program.cs); no packages",
-        # Compiles and runs the saved file as the run line does (the suite builds through tests/build_csharp.py).
+        install="Mono (mono-devel), or a .NET 6+ console project (`dotnet new console`, this file as "
+        "Program.cs); no packages",
+        # Compiles and runs the saved file as the run line does (the suite builds with tests/build_csharp.py).
         runner=("bash", "-c", 'mcs -r:System.Net.Http "$0" && exec mono "${0%.cs}.exe"'),
         # Parses without resolving names, as gofmt -e does: a placeholder still passes.
         syntax_check=("mcs", "--parse"),

@@ -132,8 +132,10 @@ def _cs(value) -> str:
     if isinstance(value, (list, tuple)):
         return "new object[] { " + ", ".join(_cs(v) for v in value) + " }" if value else "new object[0]"
     if isinstance(value, dict):
+        if not value:
+            return "new Dictionary<string, object>()"
         entries = ", ".join(f"[{_cs_string(str(k))}] = {_cs(v)}" for k, v in value.items())
-        return "new Dictionary<string, object> { " + entries + " }" if value else "new Dictionary<string, object>()"
+        return "new Dictionary<string, object> { " + entries + " }"
     raise TypeError(f"no C# literal for {type(value).__name__}")
 
 
