@@ -29,7 +29,8 @@ class Language:
     """The literal filter (literals.FILTERS) its templates print values with."""
     formatter: Literal["black", "prettier", "shfmt", "gofmt", "google-java-format", "clang-format", "rustfmt"]
     """The formatter every snippet is a fixed point of, as the tests run it: black; Prettier 3
-    with its defaults; `shfmt -i 2`; gofmt; google-java-format; clang-format (C++ and C#); rustfmt."""
+    with its defaults; `shfmt -i 2`; gofmt; google-java-format; clang-format (C++; C# with the style
+    `{BasedOnStyle: Microsoft, ColumnLimit: 0}`); rustfmt."""
     run: str
     """How a user runs the saved file: `{filename}` is its name."""
     install: str | None
