@@ -15,10 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from snippetgen.languages import LANGUAGES
+import build_csharp
 import build_go
 from toolchains import Build, runner
 
-BUILDS: dict[str, Build] = {"go": build_go.BUILD}
+BUILDS: dict[str, Build] = {"go": build_go.BUILD, "csharp": build_csharp.BUILD}
 """The compiled languages' builds, by language id."""
 
 _root: Path | None = None

@@ -21,8 +21,9 @@ fi
 python_install=$!
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here);
-# the Manual HTTP tests run curl, JavaScript and Go snippets with curl, jq, node and go; the
-# formatter tests check snippets with shfmt, gofmt and Prettier (npm, pinned in tests/formatters).
+# the Manual HTTP tests run curl, JavaScript, Go and C# snippets with curl, jq, node, go and mono;
+# the formatter tests check snippets with shfmt, gofmt, clang-format and Prettier (npm, pinned in
+# tests/formatters).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
@@ -32,6 +33,9 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v shfmt >/dev/null 2>&1 || missing+=(shfmt)
 # Go snippets build with go and are checked with gofmt.
 { command -v go && command -v gofmt; } >/dev/null 2>&1 || missing+=(golang-go)
+# C# snippets are built with Mono's mcs, run with mono and checked with clang-format.
+{ command -v mcs && command -v mono; } >/dev/null 2>&1 || missing+=(mono-devel)
+command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
     echo "Installing Debian's ${missing[*]} for the test suite..." >&2

@@ -29,7 +29,8 @@ class Language:
     """The literal filter (literals.FILTERS) its templates print values with."""
     formatter: Literal["black", "prettier", "shfmt", "gofmt", "google-java-format", "clang-format", "rustfmt"]
     """The formatter every snippet is a fixed point of, as the tests run it: black; Prettier 3
-    with its defaults; `shfmt -i 2`; gofmt; google-java-format; clang-format (C++ and C#); rustfmt."""
+    with its defaults; `shfmt -i 2`; gofmt; google-java-format; clang-format (C++; C# with the style
+    `{BasedOnStyle: Microsoft, ColumnLimit: 0}`); rustfmt."""
     run: str
     """How a user runs the saved file: `{filename}` is its name."""
     install: str | None
@@ -126,6 +127,24 @@ _DECLARATIONS = (
         runner=("go", "run"),
         # Parses without type checking, as node --check does: a placeholder still passes.
         syntax_check=("gofmt", "-l", "-e"),
+        line_budgets=_budgets(90, 110, 110, 90),
+    ),
+    Language(
+        id="csharp",
+        title="C#",
+        extension="cs",
+        lexer="csharp",
+        literal="cs",
+        # clang-format 14, style {BasedOnStyle: Microsoft, ColumnLimit: 0}: no .NET SDK here for
+        # dotnet format or CSharpier; with no column limit it keeps line breaks, as dotnet format does.
+        formatter="clang-format",
+        run="mcs -r:System.Net.Http {filename} && mono manual_http.exe",
+        install="Mono (mono-devel), or a .NET 6+ console project (`dotnet new console`, this file as "
+        "Program.cs); no packages",
+        # Compiles and runs the saved file as the run line does (the suite builds with tests/build_csharp.py).
+        runner=("bash", "-c", 'mcs -r:System.Net.Http "$0" && exec mono "${0%.cs}.exe"'),
+        # Parses without resolving names, as gofmt -e does: a placeholder still passes.
+        syntax_check=("mcs", "--parse"),
         line_budgets=_budgets(90, 110, 110, 90),
     ),
 )

@@ -1,0 +1,105 @@
+// Ask the deployment for an action: POST ENDPOINT/get_action.
+// Mono or .NET 6+, no packages: mcs -r:System.Net.Http manual_http.cs && mono manual_http.exe
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net.Http;
+using System.Text.RegularExpressions;
+
+static class Program
+{
+    const string Endpoint = "https://arena.example.com/deployments/rps-ippo";
+    const string ApiKey = "••••••••0000";
+
+    // Arrays travel as base64 .npy, batch axis first: np.save's header (fixed by dtype and shape), then the values.
+    const string NPY_INT64_1 = "k05VTVBZAQB2AHsnZGVzY3InOiAnPGk4JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
+    const string NPY_INT8_1X3 = "k05VTVBZAQB2AHsnZGVzY3InOiAnfGkxJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
+
+    static void Main()
+    {
+        var obs = new Dictionary<string, object> {
+            ["player_0"] = Npy(NPY_INT64_1, new long[] { 0 }),
+            ["player_1"] = Npy(NPY_INT64_1, new long[] { 0 }),
+        };
+        var body = new Dictionary<string, object> { ["obs"] = obs, ["batch_size"] = 1 };
+        // Per agent, only when your env gives them (the Arena client leaves them out
+        // otherwise): allowed actions (1 = allowed), and the action the env fixes (-1 = none).
+        body["action_mask"] = new Dictionary<string, object> {
+            ["player_0"] = Npy(NPY_INT8_1X3, new sbyte[] { 1, 1, 1 }),
+            ["player_1"] = Npy(NPY_INT8_1X3, new sbyte[] { 1, 1, 1 }),
+        };
+        body["env_defined_actions"] = new Dictionary<string, object> {
+            ["player_0"] = Npy(NPY_INT64_1, new long[] { -1 }),
+            ["player_1"] = Npy(NPY_INT64_1, new long[] { -1 }),
+        };
+        foreach (var agent in (Dictionary<string, object>)Post("get_action", body)["action"])
+            Console.WriteLine(agent.Key + ": action " + Json(FromNpy(agent.Value)));
+    }
+
+    // A header and the values (a float[], long[], ...) as one base64 .npy, little-endian on x86 and ARM.
+    static string Npy(string header, Array values)
+    {
+        var bytes = new byte[Buffer.ByteLength(values)];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        return Convert.ToBase64String(Convert.FromBase64String(header).Concat(bytes).ToArray());
+    }
+
+    // An array the deployment sent back (.npy 1.0 to 3.0): its shape without the batch axis, and values.
+    static Dictionary<string, object> FromNpy(object wire)
+    {
+        var data = Convert.FromBase64String((string)wire);
+        var found = NpyFormat.Match(new string(data.Select(b => (char)b).ToArray()));
+        var descr = found.Success ? found.Groups[1].Value : throw new FormatException("not an .npy array of float32, float64, int8, int32, int64, uint8 or bool");
+        if (descr[0] == '>' || found.Groups[2].Value != "False")
+            throw new FormatException(descr[0] == '>' ? $"a big-endian .npy array ({descr}): send it little-endian" : "an .npy array in Fortran order: send it in C order");
+        var values = Array.CreateInstance(new[] { typeof(float), typeof(double), typeof(int), typeof(long), typeof(sbyte), typeof(byte), typeof(bool) }["<f4<f8<i4<i8|i1|u1|b1".IndexOf(descr) / 3], (data.Length - found.Length) / (descr[2] - '0'));
+        Buffer.BlockCopy(data, found.Length, values, 0, Buffer.ByteLength(values));
+        var shape = Regex.Matches(found.Groups[3].Value, @"\d+").Cast<Match>().Select(m => int.Parse(m.Value));
+        return new Dictionary<string, object> { ["shape"] = shape.ToArray(), ["values"] = values };
+    }
+
+    static readonly Regex NpyFormat = new Regex(@"^.NUMPY[\x01-\x03]\x00[\s\S]{2,4}?\{'descr': '([<>|](?:f4|f8|i4|i8|i1|u1|b1))', 'fortran_order': (\w+), 'shape': \((?:\d+(?:, )?)?([\d, ]*?),?\), \} *\n");
+
+    // POST a JSON body to ENDPOINT/route and decode the answer; a failed call throws.
+    static Dictionary<string, object> Post(string route, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, Endpoint + "/" + route) { Content = new StringContent(Json(body), System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + ApiKey);
+        var response = new HttpClient { Timeout = TimeSpan.FromSeconds(30) }.SendAsync(request).Result;
+        var text = response.Content.ReadAsStringAsync().Result;
+        var tokens = Regex.Matches(text, @"""(?:[^""\\]|\\.)*""|[{}\[\]]|[^\s,:{}\[\]]+").Cast<Match>().Select(token => token.Value);
+        var answer = response.IsSuccessStatusCode ? Parse(tokens.GetEnumerator()) as Dictionary<string, object> : null;
+        var failed = answer == null || answer.TryGetValue("success", out var success) && false.Equals(success);
+        return failed ? throw new HttpRequestException($"POST {request.RequestUri} failed: {(int)response.StatusCode} {response.ReasonPhrase} {text}") : answer;
+    }
+
+    // JSON text of a body: dictionaries, arrays, strings, numbers, bools and null.
+    static string Json(object value)
+    {
+        if (value == null || value is bool)
+            return (value ?? "null").ToString().ToLowerInvariant();
+        if (value is string text)
+            return "\"" + string.Concat(text.Select(c => c < ' ' || c == '"' || c == '\\' ? $"\\u{(int)c:x4}" : c.ToString())) + "\"";
+        if (value is IDictionary<string, object> map)
+            return "{" + string.Join(",", map.Select(entry => Json(entry.Key) + ":" + Json(entry.Value))) + "}";
+        if (value is System.Collections.IEnumerable list)
+            return "[" + string.Join(",", list.Cast<object>().Select(Json)) + "]";
+        return Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // The next JSON value (objects as dictionaries, arrays as lists); at a closing bracket, the tokens themselves.
+    static object Parse(IEnumerator<string> tokens)
+    {
+        var token = tokens.MoveNext() ? tokens.Current : "]";
+        var items = new List<object>();
+        for (var item = token == "{" || token == "[" ? Parse(tokens) : tokens; item != tokens; item = Parse(tokens))
+            items.Add(item);
+        if (token == "{" || token == "[")
+            return token == "[" ? items : (object)Enumerable.Range(0, items.Count / 2).ToDictionary(i => (string)items[2 * i], i => items[2 * i + 1]);
+        if (token[0] == '"')
+            return Regex.Unescape(token.Substring(1, token.Length - 2));
+        if (token == "}" || token == "]" || token == "null")
+            return token == "null" ? null : tokens;
+        return token == "true" || token == "false" ? (object)(token == "true") : double.Parse(token, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
