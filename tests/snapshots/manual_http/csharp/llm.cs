@@ -35,7 +35,7 @@ static class Program
         return failed ? throw new HttpRequestException($"POST {request.RequestUri} failed: {(int)response.StatusCode} {response.ReasonPhrase} {text}") : answer;
     }
 
-    // JSON text of a body: dictionaries, arrays, strings, numbers, bools and null.
+    // The JSON text of a body.
     static string Json(object value)
     {
         if (value == null || value is bool)
@@ -46,10 +46,10 @@ static class Program
             return "{" + string.Join(",", map.Select(entry => Json(entry.Key) + ":" + Json(entry.Value))) + "}";
         if (value is System.Collections.IEnumerable list)
             return "[" + string.Join(",", list.Cast<object>().Select(Json)) + "]";
-        return Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+        return FormattableString.Invariant($"{value}");
     }
 
-    // The next JSON value (objects as dictionaries, arrays as lists); at a closing bracket, the tokens themselves.
+    // The next JSON value; at a closing bracket, the tokens themselves.
     static object Parse(IEnumerator<string> tokens)
     {
         var token = tokens.MoveNext() ? tokens.Current : "]";

@@ -37,7 +37,7 @@ static class Program
         Console.WriteLine();
     }
 
-    // JSON text of a body: dictionaries, arrays, strings, numbers, bools and null.
+    // The JSON text of a body.
     static string Json(object value)
     {
         if (value == null || value is bool)
@@ -48,6 +48,6 @@ static class Program
             return "{" + string.Join(",", map.Select(entry => Json(entry.Key) + ":" + Json(entry.Value))) + "}";
         if (value is System.Collections.IEnumerable list)
             return "[" + string.Join(",", list.Cast<object>().Select(Json)) + "]";
-        return Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+        return FormattableString.Invariant($"{value}");
     }
 }

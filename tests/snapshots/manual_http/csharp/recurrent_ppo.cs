@@ -12,7 +12,7 @@ static class Program
     const string Endpoint = "https://arena.example.com/deployments/cartpole-recurrent";
     const string ApiKey = "••••••••0000";
 
-    // Arrays travel as base64 .npy, batch axis first: np.save's header (fixed by dtype and shape), then the values.
+    // Arrays go as base64 .npy, batch axis first: np.save's header for the dtype and shape, then the values.
     const string NPY_FLOAT32_1X4 = "k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDQpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
 
     static void Main()
@@ -31,7 +31,7 @@ static class Program
         }
     }
 
-    // A header and the values (a float[], long[], ...) as one base64 .npy, little-endian on x86 and ARM.
+    // A header, then the values' bytes (float[], long[], ...; little-endian on x86 and ARM), as base64.
     static string Npy(string header, Array values)
     {
         var bytes = new byte[Buffer.ByteLength(values)];
@@ -39,11 +39,11 @@ static class Program
         return Convert.ToBase64String(Convert.FromBase64String(header).Concat(bytes).ToArray());
     }
 
-    // An array the deployment sent back (.npy 1.0 to 3.0): its shape without the batch axis, and values.
+    // An array sent back (.npy 1.0 to 3.0): its shape without the batch axis, and its values.
     static Dictionary<string, object> FromNpy(object wire)
     {
         var data = Convert.FromBase64String((string)wire);
-        var found = NpyFormat.Match(new string(data.Select(b => (char)b).ToArray()));
+        var found = Regex.Match(new string(data.Select(b => (char)b).ToArray()), @"^.NUMPY[\x01-\x03]\x00[\s\S]{2,4}?\{'descr': '([<>|](?:f4|f8|i4|i8|i1|u1|b1))', 'fortran_order': (\w+), 'shape': \((?:\d+(?:, )?)?([\d, ]*?),?\), \} *\n");
         var descr = found.Success ? found.Groups[1].Value : throw new FormatException("not an .npy array of float32, float64, int8, int32, int64, uint8 or bool");
         if (descr[0] == '>' || found.Groups[2].Value != "False")
             throw new FormatException(descr[0] == '>' ? $"a big-endian .npy array ({descr}): send it little-endian" : "an .npy array in Fortran order: send it in C order");
@@ -52,8 +52,6 @@ static class Program
         var shape = Regex.Matches(found.Groups[3].Value, @"\d+").Cast<Match>().Select(m => int.Parse(m.Value));
         return new Dictionary<string, object> { ["shape"] = shape.ToArray(), ["values"] = values };
     }
-
-    static readonly Regex NpyFormat = new Regex(@"^.NUMPY[\x01-\x03]\x00[\s\S]{2,4}?\{'descr': '([<>|](?:f4|f8|i4|i8|i1|u1|b1))', 'fortran_order': (\w+), 'shape': \((?:\d+(?:, )?)?([\d, ]*?),?\), \} *\n");
 
     // POST a JSON body to ENDPOINT/route and decode the answer; a failed call throws.
     static Dictionary<string, object> Post(string route, object body)
@@ -68,7 +66,7 @@ static class Program
         return failed ? throw new HttpRequestException($"POST {request.RequestUri} failed: {(int)response.StatusCode} {response.ReasonPhrase} {text}") : answer;
     }
 
-    // JSON text of a body: dictionaries, arrays, strings, numbers, bools and null.
+    // The JSON text of a body.
     static string Json(object value)
     {
         if (value == null || value is bool)
@@ -79,10 +77,10 @@ static class Program
             return "{" + string.Join(",", map.Select(entry => Json(entry.Key) + ":" + Json(entry.Value))) + "}";
         if (value is System.Collections.IEnumerable list)
             return "[" + string.Join(",", list.Cast<object>().Select(Json)) + "]";
-        return Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+        return FormattableString.Invariant($"{value}");
     }
 
-    // The next JSON value (objects as dictionaries, arrays as lists); at a closing bracket, the tokens themselves.
+    // The next JSON value; at a closing bracket, the tokens themselves.
     static object Parse(IEnumerator<string> tokens)
     {
         var token = tokens.MoveNext() ? tokens.Current : "]";
