@@ -23,6 +23,9 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v shfmt >/dev/null 2>&1 || missing+=(shfmt)
 # Go snippets run with `go run` and are checked with gofmt.
 { command -v go && command -v gofmt; } >/dev/null 2>&1 || missing+=(golang-go)
+# Rust snippets build with cargo (edition 2024: Rust 1.85 or newer) and are checked with rustfmt.
+command -v cargo >/dev/null 2>&1 || missing+=(cargo)
+command -v rustfmt >/dev/null 2>&1 || missing+=(rustfmt)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
     echo "Installing Debian's ${missing[*]} for the test suite..." >&2
@@ -36,6 +39,12 @@ if [ ! -f "$formatters/node_modules/.package-lock.json" ] \
     || [ "$formatters/package-lock.json" -nt "$formatters/node_modules/.package-lock.json" ]; then
     npm ci --prefix "$formatters" --no-audit --no-fund --loglevel=error >/dev/null
 fi
+
+# The crates of the Rust snippets' install line, as tests/rust/Cargo.lock pins them: fetched here,
+# and built once into the target the suite builds every snippet against, offline.
+cargo fetch --locked --manifest-path tests/rust/Cargo.toml -q
+CARGO_TARGET_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/snippetgen/rust/target" \
+    cargo build --offline --locked --manifest-path tests/rust/Cargo.toml -q
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)

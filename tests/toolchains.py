@@ -30,6 +30,12 @@ BUILDS: dict[str, Build] = {}
 """The compiled languages' builds, by language id."""
 
 
+def _register_builds() -> None:
+    from build_rust import BUILD as rust
+
+    BUILDS["rust"] = rust
+
+
 def command(argv: tuple[str, ...]) -> list[str]:
     """A declared command, with this interpreter for python and the tool's full path."""
     tool = sys.executable if argv[0] == "python" else shutil.which(argv[0])
@@ -54,6 +60,10 @@ def _go_env() -> dict[str, str]:
 
 def environment(language: str) -> dict[str, str]:
     """What a language's runner needs beyond a clean environment (PATH, HOME, LANG)."""
+    if language == "rust":
+        from build_rust import environment as rust
+
+        return rust()
     return _go_env() if LANGUAGES[language].runner[0] == "go" else {}
 
 
@@ -70,3 +80,6 @@ def syntax_error(code: str, language: str, directory: Path) -> str | None:
     source.write_text(code, encoding="utf-8")
     result = subprocess.run([*command(declared.syntax_check), str(source)], capture_output=True, text=True)
     return result.stderr or f"exit {result.returncode}" if result.returncode else None
+
+
+_register_builds()
