@@ -295,10 +295,38 @@ def long_renders() -> dict[str, str]:
     return renders
 
 
+def layouts() -> str:
+    """Seeded arrays, trees and strings as statements at one and two levels: rustfmt's breaks
+    (100 columns, 60 for call arguments and array items, short items filling lines)."""
+    rng = np.random.default_rng(18)
+    dtypes = ["float32", "float64", "int8", "int32", "int64", "uint8", "bool", "float16"]
+    functions = []
+    for i in range(160):
+        dtype, n = dtypes[i % len(dtypes)], int(rng.choice([1, 2, 3, 5, 8, 13, 20, 40, 64, 65, 100, 256]))
+        if dtype == "bool":
+            values = rng.integers(0, 2, n).astype(bool)
+        elif dtype.startswith("float"):
+            values = (rng.standard_normal(n) * 10.0 ** rng.integers(-5, 5)).astype(dtype)
+        else:
+            info = np.iinfo(dtype)
+            values = rng.integers(info.min, info.max, n, dtype=dtype, endpoint=True) if i % 4 else np.arange(n) % 9
+            values = values.astype(dtype)
+        if i % 3 == 0 and n % 4 == 0:
+            values = values.reshape(n // 4, 4)
+        assign = ["let obs =", 'body["action_mask"] =', "let inputs ="][i % 3]
+        nested = i % 2
+        for value in (values, {"a": values, "b": [values, None]}, [values, values], ["x" * int(rng.integers(1, 90))]):
+            statement = literals.rust(value, assign=assign, indent=1 + nested)
+            body = f"    loop {{\n        {statement}\n    }}" if nested else f"    {statement}"
+            functions.append(f"fn f{len(functions)}() {{\n{body}\n}}\n")
+    return "\n".join(functions)
+
+
 def test_snapshots_hostile_and_long_renders_are_what_rustfmt_prints(hostile_renders, tmp_path):  # noqa: F811
     files = {p.name: p.read_text(encoding="utf-8") for p in SNAPSHOTS.iterdir()}
     files |= {f"h-{name}": code for name, code, language, _ in hostile_renders if language == "rust"}
     files |= long_renders()
+    files["layouts.rs"] = layouts()
     assert len(files) > 100
     for name, code in files.items():
         (tmp_path / name).write_text(code, encoding="utf-8")

@@ -163,19 +163,22 @@ def _array_lines(head: str, value: np.ndarray, tail: str, indent: int) -> list[s
         return [f"{pad}{head.rstrip()}", below]
     inner = pad + " " * 4
     lines = [f"{pad}{head}{call}", f"{inner}{header},"]
-    if not listed or (len(f"{inner}{slice_text},") <= WIDTH and len(slice_text) - 3 <= SMALL):
+    # array_width counts what is between the brackets.
+    if not listed or (len(f"{inner}{slice_text},") <= WIDTH and len(slice_text) - 2 <= SMALL):
         lines.append(f"{inner}{slice_text},")
     else:
         deeper = inner + " " * 4
         lines.append(f"{inner}[")
         if all(len(item) <= SHORT_ITEM for item in values):
-            row = deeper
+            rows = [deeper]
             for item in values:
-                if row != deeper and len(f"{row} {item},") > WIDTH:
-                    lines.append(row)
-                    row = deeper
-                row = f"{row}{' ' if row != deeper else ''}{item},"
-            lines.append(row)
+                # The separator after the last item on a line counts too: 99 columns.
+                if rows[-1] != deeper and len(f"{rows[-1]} {item},") > WIDTH - 1:
+                    rows.append(deeper)
+                rows[-1] = f"{rows[-1]}{' ' if rows[-1] != deeper else ''}{item},"
+            if len(rows) == 1:
+                rows[0] = rows[0][:-1]  # one row of items: no trailing comma
+            lines.extend(rows)
         else:
             lines.extend(f"{deeper}{item}," for item in values)
         lines.append(f"{inner}],")
@@ -208,17 +211,51 @@ def rust(value, *, assign: str | None = None, indent: int = 0, tree: bool = Fals
         return Code(f"{assign}\n{below}")
     if not isinstance(value, (dict, list, tuple)) or not value:
         return Code(line[len(pad):])
-    inline = _tree(value)
-    verbatim = _has_dict(value)
-    if len(line) <= WIDTH and (verbatim or len(inline) - 2 <= SMALL):
-        return Code(line[len(pad):])
+    if isinstance(value, dict) or _has_dict(value):
+        # rustfmt leaves a json! it cannot parse as expressions as written: one entry per line.
+        if len(line) <= WIDTH:
+            return Code(line[len(pad):])
+        return Code("\n".join(_verbatim_lines(head, value, pad))[len(pad):])
+    lines = _list_lines(head, value, ";", 4 * indent, macro=True)
+    return Code("\n".join(lines)[len(pad):])
+
+
+def _verbatim_lines(head: str, value, pad: str) -> list[str]:
     inner = pad + " " * 4
     if isinstance(value, dict):
         entries = [f"{inner}{_rust_string(str(k))}: {_tree(v)}," for k, v in value.items()]
-        opener, closer = "json!({", "});"
-    else:
-        # rustfmt writes a macro's items one per line, with no trailing comma.
-        entries = [f"{inner}{_tree(v)}," for v in value]
-        entries[-1] = entries[-1][:-1]
-        opener, closer = "json!([", "]);"
-    return Code("\n".join([f"{head}{opener}", *entries, pad + closer]))
+        return [f"{pad}{head}json!({{", *entries, pad + "});"]
+    entries = [f"{inner}{_tree(v)}," for v in value]
+    entries[-1] = entries[-1][:-1]
+    return [f"{pad}{head}json!([", *entries, pad + "]);"]
+
+
+def _item_lines(value, tail: str, indent: int) -> list[str]:
+    """One item of a list that rustfmt formats (no dict inside), at `indent` columns."""
+    if isinstance(value, np.ndarray):
+        return _array_lines("", value, tail, indent)
+    if isinstance(value, (list, tuple)) and value:
+        return _list_lines("", value, tail, indent, macro=False)
+    return [f"{' ' * indent}{_tree(value)}{tail}"]
+
+
+def _list_lines(head: str, value, tail: str, indent: int, *, macro: bool) -> list[str]:
+    """`head json!([...])tail` (or a bare `[...]` inside one) as rustfmt lays out an array of
+    expressions: one line when it fits (array_width, unless one item), else one item per line."""
+    pad = " " * indent
+    opener, closer = ("json!([", "])") if macro else ("[", "]")
+    content = ", ".join(_tree(v) for v in value)
+    fits = len(value) == 1 or len(content) <= SMALL
+    line = f"{pad}{head}{opener}{content}{closer}{tail}"
+    if fits and len(line) <= WIDTH:
+        return [line]
+    below = f"{pad}    {opener}{content}{closer}{tail}"
+    if head.endswith("= ") and fits and len(below) <= WIDTH:
+        return [f"{pad}{head.rstrip()}", below]
+    lines = [f"{pad}{head}{opener}"]
+    for n, item in enumerate(value):
+        # A macro's last item keeps no trailing comma; an array literal's does.
+        last = n == len(value) - 1
+        lines.extend(_item_lines(item, "" if last and macro else ",", indent + 4))
+    lines.append(f"{pad}{closer}{tail}")
+    return lines
