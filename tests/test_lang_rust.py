@@ -19,7 +19,9 @@ from snippetgen import Deployment, literals, render_snippet
 from snippetgen.arrays import js_headers
 from snippetgen.render import ENVIRONMENT
 from snippetgen.sandbox import Sandbox
+from snippetgen.sandbox.stream import error_chunk
 from test_formatters import hostile_renders  # noqa: F401 (the fixture)
+from test_stream import ERROR, FIRST, LAST
 from test_manual_http_languages import (
     EXAMPLES,
     FAKE,
@@ -64,6 +66,9 @@ def cases() -> list[tuple[str, Deployment, dict, dict]]:
     for deployment in HOSTILE:
         made.append((f"hostile-{deployment.situation}", deployment, {"prompt": HOSTILE_PROMPT}, {}))
     made.append(("rejected-key", SPACE_DEPLOYMENTS["gym box_int"], {}, {}))
+    llm = next(d for d in EXAMPLES if d.situation == "llm")
+    made.append(("stream-failing", llm, {"variant": "stream"}, {}))
+    made.append(("stream-rejected-key", llm, {"variant": "stream"}, {}))
     return made
 
 
@@ -83,7 +88,7 @@ def built(tmp_path_factory, sandbox):
     for name, deployment, options, _ in CASES:
         folder = tmp_path_factory.mktemp("rust-cell")
         deployment = sandbox.deployment(deployment.name)
-        if name == "rejected-key":
+        if name.endswith("rejected-key"):
             deployment = deployment.model_copy(update={"api_key": SecretStr("fake-wrong-key-0000")})
         snippet = render_snippet(deployment, "manual_http", language="rust", **options)
         (folder / "main.rs").write_text(snippet.copy_code, encoding="utf-8")
@@ -104,7 +109,9 @@ def test_every_rust_cell_runs_against_the_sandbox(case, built, sandbox):
     folder, deployment = built[name]
     sandbox.clear()
     result = run_built(folder, env)
-    if name == "rejected-key":
+    if name == "stream-failing":
+        return  # test_a_failing_stream_prints_the_error_and_exits_non_zero
+    if name.endswith("rejected-key"):
         assert result.returncode != 0
         assert "Invalid or expired API key" in result.stdout + result.stderr
         return
@@ -125,6 +132,16 @@ def test_every_rust_cell_runs_against_the_sandbox(case, built, sandbox):
             assert [call.body["prompts"] for call in calls] == [[HOSTILE_PROMPT]]
     elif deployment.situation == "llm":
         assert "Sandbox completion" in result.stdout
+
+
+def test_a_failing_stream_prints_the_error_and_exits_non_zero(built, sandbox):
+    folder, _ = built["stream-failing"]
+    with sandbox.streams.failing(ERROR):
+        result = run_built(folder, {})
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert FIRST in result.stdout, "the chunks before the error are printed"
+    assert error_chunk(ERROR).strip() in result.stdout + result.stderr
+    assert LAST not in result.stdout
 
 
 # ---------------------------------------------------------------- one program: arrays and strings

@@ -14,7 +14,6 @@ const NPY_INT64_1: &str = "k05VTVBZAQB2AHsnZGVzY3InOiAnPGk4JywgJ2ZvcnRyYW5fb3JkZ
 const NPY_INT8_1X3: &str = "k05VTVBZAQB2AHsnZGVzY3InOiAnfGkxJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
 
 // A header and the values ([0.5f32, ...], vec![0i64; n]) as one base64 .npy; bools as u8 0 or 1.
-
 macro_rules! npy {
     ($header:expr, $values:expr) => {{
         let mut data = STANDARD.decode($header).unwrap();

@@ -14,7 +14,6 @@ const API_KEY: &str = "••••••••0000";
 const NPY_FLOAT32_1X4: &str = "k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDQpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
 
 // A header and the values ([0.5f32, ...], vec![0i64; n]) as one base64 .npy; bools as u8 0 or 1.
-
 macro_rules! npy {
     ($header:expr, $values:expr) => {{
         let mut data = STANDARD.decode($header).unwrap();
