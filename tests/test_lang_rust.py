@@ -93,6 +93,10 @@ def built(tmp_path_factory, sandbox):
         snippet = render_snippet(deployment, "manual_http", language="rust", **options)
         (folder / "main.rs").write_text(snippet.copy_code, encoding="utf-8")
         folders[name] = (folder, deployment)
+    # The .npy and string program of the tests below, in the same build.
+    folder = tmp_path_factory.mktemp("rust-program")
+    (folder / "main.rs").write_text(arrays_program(), encoding="utf-8")
+    folders["arrays-program"] = (folder, None)
     RUST.build([folder for folder, _ in folders.values()])
     return folders
 
@@ -215,23 +219,27 @@ def _written(vector: dict) -> str:
     return head.join([literal[:5], literal[literal.index(", "):]])
 
 
-@pytest.fixture(scope="module")
-def program(tmp_path_factory):
+WRITES = [v for v in OK if v["version"] == 1 and v["shape"]]
+TREE = {"move": np.array(1, dtype=np.int64), "both": [np.array([0.5], dtype=np.float32), None]}
+
+
+def arrays_program() -> str:
+    """The snippets' helpers, then a main() printing what they read, write and print."""
     from snippetgen.arrays import to_wire
 
-    folder = tmp_path_factory.mktemp("rust-program")
-    writes = [v for v in OK if v["version"] == 1 and v["shape"]]
-    tree = {"move": np.array(1, dtype=np.int64), "both": [np.array([0.5], dtype=np.float32), None]}
-    source = helpers() + PROGRAM.format(
-        written=", ".join(_written(v) for v in writes),
+    return helpers() + PROGRAM.format(
+        written=", ".join(_written(v) for v in WRITES),
         sent=", ".join(literals.rust(a) for a in SENT),
         strings=", ".join(literals.rust(s) for s in STRINGS),
-        tree=literals.rust(to_wire(tree)),
+        tree=literals.rust(to_wire(TREE)),
         vectors=", ".join(literals.rust(base64.b64encode((VECTORS / v["file"]).read_bytes()).decode()) for v in MANIFEST),
         refused=", ".join("true" if v["expect"] == "refused" else "false" for v in MANIFEST),
     )
-    (folder / "main.rs").write_text(source, encoding="utf-8")
-    RUST.build([folder])
+
+
+@pytest.fixture(scope="module")
+def program(built):
+    folder, _ = built["arrays-program"]
     result = run_built(folder, {})
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
@@ -241,7 +249,7 @@ def program(tmp_path_factory):
                                   timeout=RUN_LIMIT_SECONDS)
         for n, v in enumerate(MANIFEST) if v["expect"] == "refused"
     }
-    return {"found": found, "writes": writes, "refused": refusals, "tree": tree}
+    return {"found": found, "writes": WRITES, "refused": refusals}
 
 
 def test_rust_reads_every_ok_vector_with_shape_and_values(program):
