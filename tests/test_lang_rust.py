@@ -21,7 +21,6 @@ from snippetgen.render import ENVIRONMENT
 from snippetgen.sandbox import Sandbox
 from snippetgen.sandbox.stream import error_chunk
 from test_formatters import hostile_renders  # noqa: F401 (the fixture)
-from test_stream import ERROR, FIRST, LAST
 from test_manual_http_languages import (
     EXAMPLES,
     FAKE,
@@ -36,6 +35,7 @@ from test_manual_http_languages import (
     check_observations,
     check_recurrent,
 )
+from test_stream import ERROR, FIRST, LAST
 from toolchains import BUILDS, command, environment, runner
 
 RUST = BUILDS["rust"]
