@@ -20,6 +20,22 @@ fi
 ) &
 python_install=$!
 
+# Rust snippets build with cargo (edition 2024) and are checked with rustfmt: Debian's Rust is
+# older than that, so only rustup provides it.
+if ! { command -v cargo && command -v rustfmt; } >/dev/null 2>&1; then
+    echo "Rust 1.85 or newer with cargo and rustfmt is missing: install it with rustup (https://rustup.rs)" >&2
+    exit 2
+fi
+
+# The crates of the Rust snippets' install line, as tests/rust/Cargo.lock pins them: fetched and
+# built once into the target the suite builds every snippet against, offline; beside the rest.
+(
+    cargo fetch --locked --manifest-path tests/rust/Cargo.toml -q
+    CARGO_TARGET_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/snippetgen/rust/target" \
+        cargo build --offline --locked --manifest-path tests/rust/Cargo.toml -q
+) &
+rust_install=$!
+
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here);
 # the Manual HTTP tests run curl, JavaScript, Go and C# snippets with curl, jq, node, go and mono;
 # the formatter tests check snippets with shfmt, gofmt, clang-format and Prettier (npm, pinned in
@@ -51,6 +67,7 @@ if [ ! -f "$formatters/node_modules/.package-lock.json" ] \
 fi
 
 wait "$python_install" || { echo "installing the Python packages into .venv failed" >&2; exit 1; }
+wait "$rust_install" || { echo "fetching and building the Rust snippets' crates failed" >&2; exit 1; }
 
 if [ $# -gt 0 ]; then
     exec .venv/bin/python -m pytest "$@"

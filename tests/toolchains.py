@@ -50,6 +50,10 @@ def _go_env() -> dict[str, str]:
 
 def environment(language: str) -> dict[str, str]:
     """What a language's runner needs beyond a clean environment (PATH, HOME, LANG)."""
+    if language == "rust":
+        from build_rust import environment as rust
+
+        return rust()
     return _go_env() if LANGUAGES[language].runner[0] == "go" else {}
 
 
@@ -66,3 +70,4 @@ def syntax_error(code: str, language: str, directory: Path) -> str | None:
     source.write_text(code, encoding="utf-8")
     result = subprocess.run([*command(declared.syntax_check), str(source)], capture_output=True, text=True)
     return result.stderr or f"exit {result.returncode}" if result.returncode else None
+

@@ -147,6 +147,24 @@ _DECLARATIONS = (
         syntax_check=("mcs", "--parse"),
         line_budgets=_budgets(90, 110, 110, 90),
     ),
+    Language(
+        id="rust",
+        title="Rust",
+        extension="rs",
+        lexer="rust",
+        literal="rust",
+        formatter="rustfmt",
+        run="cargo run -q",
+        install="Rust with Cargo; in this folder: cargo init && cargo add ureq@3 serde_json@1 base64@0.22",
+        # Does in a test's folder what `install` and `run` say, offline (tests/run.sh fetched the crates);
+        # a test's folder is its HOME, where cargo init refuses to make a package.
+        runner=("bash", "-c", 'cd "$(dirname "$0")" && HOME=/nonexistent cargo init -q'
+                " && cargo add -q ureq@3 serde_json@1 base64@0.22 && cargo run -q"),
+        # Parses without building, as gofmt -e does for Go: a placeholder still passes.
+        syntax_check=("rustfmt", "--edition", "2024", "--emit", "stdout"),
+        line_budgets=_budgets(90, 110, 110, 90),
+        file="main.rs",
+    ),
 )
 
 LANGUAGES: dict[str, Language] = {language.id: language for language in _DECLARATIONS}

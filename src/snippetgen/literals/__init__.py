@@ -18,6 +18,7 @@ from ..lazy import LazyModule, loaded
 from ..unsafe import PATTERN as _UNSAFE
 from ._csharp import csharp
 from ._go import go
+from ._rust import rust
 from .code import Code
 
 if TYPE_CHECKING:
@@ -370,6 +371,7 @@ FILTERS = {
     "js": javascript,
     "go": go,
     "cs": csharp,
+    "rust": rust,
     "json_by_python": json_by_python,
     "sh_json": shell_json,
     "json_in_sh_quotes": json_in_sh_quotes,
