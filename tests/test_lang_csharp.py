@@ -55,8 +55,6 @@ BUILD = builds.BUILDS[LANGUAGE]
 FILENAME = DECLARED.filename("manual_http")
 STYLE = "{BasedOnStyle: Microsoft, ColumnLimit: 0}"
 """The clang-format style every C# snippet is a fixed point of (languages.py says why)."""
-KEY_DISPLAYS = ("masked", "env")
-TREE_AND_BIT_SPACES = ("gym dict action", "predict tuple results", "pettingzoo mixed", "gym nested", "gym box_float16")
 # Gymnasium warns when it rounds float16 bounds; the test spaces do that on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:.*precision lowered:UserWarning")
 
@@ -196,39 +194,18 @@ def literals_program() -> str:
     )
 
 
-def cell_renders(sandbox) -> dict[str, tuple[Deployment, str, dict]]:
-    """(deployment, code to run, environment) per folder name: every cell in both key displays, and
-    the spaces whose answers are trees or whose arrays go as bits (the shared file runs the rest)."""
-    renders = {}
-    for profile, situation, language in MANUAL_CELLS:
-        if language != LANGUAGE:
-            continue
-        deployment = next(d for d in sandbox.deployments[: len(EXAMPLES)] if d.situation == situation)
-        for key_display in KEY_DISPLAYS:
-            snippet = render_snippet(deployment, "manual_http", language=LANGUAGE, profile=profile,
-                                     key_display=key_display)
-            env = {"ARENA_API_KEY": deployment.api_key.get_secret_value()} if key_display == "env" else {}
-            renders[f"cell-{profile}-{situation}-{key_display}"] = (deployment, snippet.copy_code, env)
-    for name in TREE_AND_BIT_SPACES:
-        deployment = sandbox.deployment(name)
-        snippet = render_snippet(deployment, "manual_http", language=LANGUAGE)
-        renders["space-" + re.sub(r"\W", "_", name)] = (deployment, snippet.copy_code, {})
-    return renders
-
-
 @pytest.fixture(scope="module")
-def built(space_sandbox, tmp_path_factory):
-    """Every program of this module, saved in a folder each and built in one mcs run."""
+def built(tmp_path_factory):
+    """Every program of this module, saved in a folder each and built in one mcs run (the cells
+    run in test_manual_http_languages.py and test_stream.py, built there)."""
     root = tmp_path_factory.mktemp("csharp")
     sources = {"arrays": arrays_program(), "literals": literals_program()}
-    cells = cell_renders(space_sandbox)
-    sources |= {name: code for name, (_, code, _) in cells.items()}
     for name, source in sources.items():
         assert not UNSAFE.search(source), f"{name}: a code point of unsafe.py is in the source raw"
         (root / name).mkdir()
         (root / name / FILENAME).write_text(source, encoding="utf-8")
     BUILD.build([root / name for name in sources])
-    return root, cells
+    return root, {}
 
 
 def run_built(folder: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -405,28 +382,6 @@ def test_every_snippet_and_hostile_or_long_render_is_a_clang_format_fixed_point(
     assert result.returncode == 0, result.stderr
     changed = [name for name, code in files.items() if (tmp_path / name).read_text(encoding="utf-8") != code]
     assert not changed, f"{len(changed)} files clang-format changes, e.g. {changed[:5]}"
-
-
-# ---------------------------------------------------------------- every cell and the space table, as built
-
-
-def test_every_cell_and_space_runs_against_the_sandbox(built, space_sandbox):
-    root, cells = built
-    failures = []
-    for name, (deployment, _, env) in cells.items():
-        space_sandbox.clear()
-        result = run_built(root / name, env)
-        try:
-            calls = check_calls(space_sandbox, deployment, result)
-            check_observations(deployment, calls)
-            if deployment.situation == "recurrent_ppo":
-                check_recurrent(calls)
-            if deployment.situation == "llm":
-                assert calls[0].body["prompts"] == ["Write a haiku about reinforcement learning."]
-                assert "Sandbox completion" in result.stdout
-        except AssertionError as error:
-            failures.append(f"{name}: {error}")
-    assert len(cells) > 20 and not failures, "\n".join(failures)[:5000]
 
 
 def test_the_run_line_runs_the_saved_file_as_typed(space_sandbox, tmp_path):

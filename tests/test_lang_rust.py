@@ -13,29 +13,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pydantic import SecretStr
 
 from snippetgen import Deployment, literals, render_snippet
 from snippetgen.arrays import js_headers
 from snippetgen.render import ENVIRONMENT
 from snippetgen.sandbox import Sandbox
-from snippetgen.sandbox.stream import error_chunk
 from test_formatters import hostile_renders  # noqa: F401 (the fixture)
 from test_manual_http_languages import (
     EXAMPLES,
     FAKE,
-    HOSTILE_KEY,
-    HOSTILE_NAME,
-    HOSTILE_PROMPT,
-    MARKER,
     SPACE_DEPLOYMENTS,
-    SPACES,
     USER_KEY,
     check_calls,
     check_observations,
-    check_recurrent,
 )
-from test_stream import ERROR, FIRST, LAST
 from builds import BUILDS
 from toolchains import command, environment, runner
 
@@ -45,108 +36,27 @@ VECTORS = Path(__file__).parent / "fixtures" / "npy"
 MANIFEST = json.loads((VECTORS / "manifest.json").read_text())
 OK = [v for v in MANIFEST if v["expect"] == "ok"]
 REFUSED = [v for v in MANIFEST if v["expect"] == "refused"]
-HOSTILE = [
-    Deployment(name=HOSTILE_NAME + " gym", algorithm="PPO", env_type="gym", endpoint=FAKE["endpoint"],
-               api_key=HOSTILE_KEY, observation_space=SPACES["dict"]),
-    Deployment(name=HOSTILE_NAME + " llm", algorithm="GRPO", env_type="llm", endpoint=FAKE["endpoint"],
-               api_key=HOSTILE_KEY),
-]
-
-
-def cases() -> list[tuple[str, Deployment, dict, dict]]:
-    """(id, deployment, render options, run environment) for every cell the suite runs."""
-    made = []
-    for deployment in EXAMPLES:
-        variants = ["default", "stream"] if deployment.situation == "llm" else ["default"]
-        for variant, display in ((v, d) for v in variants for d in ("masked", "env")):
-            key = deployment.api_key.get_secret_value()
-            made.append((f"example-{deployment.name}-{variant}-{display}", deployment,
-                         {"key_display": display, **({"variant": variant} if variant != "default" else {})}, {"ARENA_API_KEY": key} if display == "env" else {}))
-    for name, deployment in SPACE_DEPLOYMENTS.items():
-        made.append((f"space-{name}", deployment, {}, {}))
-    for deployment in HOSTILE:
-        made.append((f"hostile-{deployment.situation}", deployment, {"prompt": HOSTILE_PROMPT}, {}))
-    made.append(("rejected-key", SPACE_DEPLOYMENTS["gym box_int"], {}, {}))
-    llm = next(d for d in EXAMPLES if d.situation == "llm")
-    made.append(("stream-failing", llm, {"variant": "stream"}, {}))
-    made.append(("stream-rejected-key", llm, {"variant": "stream"}, {}))
-    return made
-
-
-CASES = cases()
-
-
 @pytest.fixture(scope="module")
 def sandbox():
-    with Sandbox([*EXAMPLES, *SPACE_DEPLOYMENTS.values(), *HOSTILE], user_key=USER_KEY) as sb:
+    with Sandbox(EXAMPLES, user_key=USER_KEY) as sb:
         yield sb
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, sandbox):
-    """Every case's main.rs, all built by one cargo run: {id: (folder, the sandbox's deployment)}."""
-    folders = {}
-    for name, deployment, options, _ in CASES:
-        folder = tmp_path_factory.mktemp("rust-cell")
-        deployment = sandbox.deployment(deployment.name)
-        if name.endswith("rejected-key"):
-            deployment = deployment.model_copy(update={"api_key": SecretStr("fake-wrong-key-0000")})
-        snippet = render_snippet(deployment, "manual_http", language="rust", **options)
-        (folder / "main.rs").write_text(snippet.copy_code, encoding="utf-8")
-        folders[name] = (folder, deployment)
-    # The .npy and string program of the tests below, in the same build.
+def built(tmp_path_factory):
+    """The .npy and string program of the tests below, built as the suite builds snippets.
+
+    The cells themselves run in test_manual_http_languages.py and test_stream.py, built there."""
     folder = tmp_path_factory.mktemp("rust-program")
     (folder / "main.rs").write_text(arrays_program(), encoding="utf-8")
-    folders["arrays-program"] = (folder, None)
-    RUST.build([folder for folder, _ in folders.values()])
-    return folders
+    RUST.build([folder])
+    return {"arrays-program": (folder, None)}
 
 
 def run_built(folder: Path, env: dict) -> subprocess.CompletedProcess:
     clean = {"PATH": os.environ["PATH"], "HOME": str(folder), "LANG": "C.UTF-8", **environment("rust"), **env}
     return subprocess.run(RUST.program(folder), cwd=folder, env=clean, capture_output=True, text=True,
                           encoding="utf-8", timeout=RUN_LIMIT_SECONDS)
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_every_rust_cell_runs_against_the_sandbox(case, built, sandbox):
-    name, _, options, env = case
-    folder, deployment = built[name]
-    sandbox.clear()
-    result = run_built(folder, env)
-    if name == "stream-failing":
-        return  # test_a_failing_stream_prints_the_error_and_exits_non_zero
-    if name.endswith("rejected-key"):
-        assert result.returncode != 0
-        assert "Invalid or expired API key" in result.stdout + result.stderr
-        return
-    if options.get("variant") == "stream":
-        # check_calls expects the one-shot route; the stream variant posts to generate_stream.
-        assert result.returncode == 0, result.stderr
-        assert [(c.path.rsplit("/", 1)[1], c.status) for c in sandbox.received] == [("generate_stream", 200)]
-        assert sandbox.received[0].token == deployment.api_key.get_secret_value()
-        assert "Sandbox completion" in result.stdout
-        return
-    calls = check_calls(sandbox, deployment, result)
-    check_observations(deployment, calls)
-    if deployment.situation == "recurrent_ppo":
-        check_recurrent(calls)
-    if name.startswith("hostile"):
-        assert not (folder / MARKER).exists(), "an injected command ran"
-        if deployment.situation == "llm":
-            assert [call.body["prompts"] for call in calls] == [[HOSTILE_PROMPT]]
-    elif deployment.situation == "llm":
-        assert "Sandbox completion" in result.stdout
-
-
-def test_a_failing_stream_prints_the_error_and_exits_non_zero(built, sandbox):
-    folder, _ = built["stream-failing"]
-    with sandbox.streams.failing(ERROR):
-        result = run_built(folder, {})
-    assert result.returncode != 0, result.stdout + result.stderr
-    assert FIRST in result.stdout, "the chunks before the error are printed"
-    assert error_chunk(ERROR).strip() in result.stdout + result.stderr
-    assert LAST not in result.stdout
 
 
 # ---------------------------------------------------------------- one program: arrays and strings
