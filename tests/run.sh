@@ -12,8 +12,8 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here);
-# the Manual HTTP tests run curl, JavaScript and Go snippets with curl, jq, node and go; the
-# formatter tests check snippets with shfmt, gofmt and Prettier (npm, pinned in tests/formatters).
+# the Manual HTTP tests run curl, JavaScript, Go and C++ snippets with curl, jq, node, go and g++;
+# the formatter tests check snippets with shfmt, gofmt, clang-format and Prettier (npm, pinned in tests/formatters).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
@@ -23,6 +23,12 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v shfmt >/dev/null 2>&1 || missing+=(shfmt)
 # Go snippets run with `go run` and are checked with gofmt.
 { command -v go && command -v gofmt; } >/dev/null 2>&1 || missing+=(golang-go)
+# C++ snippets build with g++ on libcurl and nlohmann/json, checked with clang-format.
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+# curl.h sits under the multiarch folder (/usr/include/x86_64-linux-gnu/curl).
+[ -n "$(find /usr/include -path '*/curl/curl.h' -print -quit 2>/dev/null)" ] || missing+=(libcurl4-openssl-dev)
+[ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json3-dev)
+command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
     echo "Installing Debian's ${missing[*]} for the test suite..." >&2

@@ -70,3 +70,9 @@ def syntax_error(code: str, language: str, directory: Path) -> str | None:
     source.write_text(code, encoding="utf-8")
     result = subprocess.run([*command(declared.syntax_check), str(source)], capture_output=True, text=True)
     return result.stderr or f"exit {result.returncode}" if result.returncode else None
+
+
+# Last: each build module reads Build and command from here.
+from build_cpp import BUILD as _CPP  # noqa: E402
+
+BUILDS["cpp"] = _CPP

@@ -1,0 +1,63 @@
+"""How the suite builds C++ snippets: nlohmann/json makes one g++ run take seconds, so
+its header and curl's are precompiled once per run and every snippet builds with it,
+at -O0, two at a time (the machine's cores)."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from snippetgen.languages import LANGUAGES
+from toolchains import Build, command
+
+FLAGS = ("-std=c++17", "-O0")
+"""g++ uses a precompiled header only when it was built with the same flags."""
+HEADERS = ("curl/curl.h", "cstring", "iostream", "nlohmann/json.hpp", "regex")
+PARALLEL = 2
+BUILD_LIMIT_SECONDS = 300  # against a hung compiler, not a timing assertion
+
+
+@functools.cache
+def precompiled() -> Path:
+    """A header of what the snippets include (nlohmann/json.hpp and <regex> cost most), next
+    to its .gch, built once per run."""
+    folder = Path(tempfile.mkdtemp(prefix="snippetgen-cpp-pch-"))
+    header = folder / "snippet.hpp"
+    header.write_text("".join(f"#include <{name}>\n" for name in HEADERS), encoding="utf-8")
+    result = subprocess.run([*command(("g++",)), *FLAGS, "-x", "c++-header", str(header), "-o", f"{header}.gch"],
+                            capture_output=True, text=True, timeout=BUILD_LIMIT_SECONDS)
+    if result.returncode:
+        pytest.fail(f"g++ cannot precompile {HEADERS}: {result.stderr[-2000:]}", pytrace=False)
+    return header
+
+
+def compile_argv(source: Path, program: Path) -> list[str]:
+    # -include: the precompiled header comes before the snippet's first token, as g++ requires.
+    return [*command(("g++",)), *FLAGS, "-include", str(precompiled()), str(source), "-lcurl", "-o", str(program)]
+
+
+def _build_one(folder: Path) -> tuple[Path, subprocess.CompletedProcess]:
+    source = folder / LANGUAGES["cpp"].filename("manual_http")
+    return folder, subprocess.run(compile_argv(source, folder / "manual_http"), capture_output=True, text=True,
+                                  timeout=BUILD_LIMIT_SECONDS)
+
+
+def build(folders: list[Path]) -> None:
+    precompiled()
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        results = list(pool.map(_build_one, folders))
+    failed = [f"{folder}:\n{result.stderr[-3000:]}" for folder, result in results if result.returncode]
+    if failed:
+        pytest.fail("g++ failed:\n" + "\n".join(failed), pytrace=False)
+
+
+def program(folder: Path) -> list[str]:
+    return [str(Path(folder).resolve() / "manual_http")]
+
+
+BUILD = Build(build=build, program=program)
