@@ -31,7 +31,8 @@ def _gpp(*argv: str) -> None:
     result = subprocess.run([*command(("g++",)), *FLAGS, *argv], capture_output=True, text=True,
                             timeout=BUILD_LIMIT_SECONDS)
     if result.returncode:
-        pytest.fail(f"g++ cannot build the header the C++ snippets share: {result.stderr[-2000:]}", pytrace=False)
+        pytest.fail(f"g++ cannot build the C++ snippets' shared header: {result.stderr[-2000:]}",
+                    pytrace=False)
 
 
 @functools.cache
@@ -40,11 +41,12 @@ def precompiled() -> tuple[Path, Path]:
     to its .gch, and the object holding its class templates' code, built once per run."""
     folder = Path(tempfile.mkdtemp(prefix="snippetgen-cpp-pch-"))
     header = folder / "snippet.hpp"
-    header.write_text("".join(f"#include <{name}>\n" for name in HEADERS)
-                      + "".join(f"extern template class {name};\n" for name in INSTANTIATED), encoding="utf-8")
+    includes = "".join(f"#include <{name}>\n" for name in HEADERS)
+    header.write_text(includes + "".join(f"extern template class {name};\n" for name in INSTANTIATED),
+                      encoding="utf-8")
     instances = folder / "instances.cpp"
-    instances.write_text(f'#include "{header.name}"\n' + "".join(f"template class {name};\n" for name in INSTANTIATED),
-                         encoding="utf-8")
+    instantiations = "".join(f"template class {name};\n" for name in INSTANTIATED)
+    instances.write_text(f'#include "{header.name}"\n{instantiations}', encoding="utf-8")
     _gpp("-x", "c++-header", str(header), "-o", f"{header}.gch")
     _gpp("-c", str(instances), "-o", str(folder / "instances.o"))
     return header, folder / "instances.o"
@@ -59,8 +61,9 @@ def compile_argv(source: Path, program: Path) -> list[str]:
 
 def _build_one(folder: Path) -> tuple[Path, subprocess.CompletedProcess]:
     source = folder / LANGUAGES["cpp"].filename("manual_http")
-    return folder, subprocess.run(compile_argv(source, folder / "manual_http"), capture_output=True, text=True,
-                                  timeout=BUILD_LIMIT_SECONDS)
+    built = subprocess.run(compile_argv(source, folder / "manual_http"), capture_output=True, text=True,
+                           timeout=BUILD_LIMIT_SECONDS)
+    return folder, built
 
 
 def build(folders: list[Path]) -> None:

@@ -27,9 +27,12 @@ from snippetgen.languages import LANGUAGES
 from snippetgen.render import ENVIRONMENT
 from snippetgen.sandbox import Sandbox
 from snippetgen.unsafe import UNSAFE
-from toolchains import BUILDS  # first: toolchains loads build_cpp, which reads it
-from build_cpp import compile_argv  # noqa: I001
 from test_npy_vectors import OK, REFUSED, array, ids, raw, reason
+from toolchains import BUILDS
+
+# isort: split
+# After toolchains, which loads build_cpp (build_cpp reads Build from toolchains).
+from build_cpp import compile_argv
 
 STYLE = "--style=Google"
 """The clang-format style every C++ snippet is a fixed point of (languages.py)."""
@@ -82,7 +85,10 @@ HOSTILE = hostile_strings()
 TEST_MAIN = r"""
 std::string hex(const std::string& bytes) {
   std::string text;
-  for (char c : bytes) text += "0123456789abcdef"[uint8_t(c) >> 4], text += "0123456789abcdef"[c & 15];
+  for (char c : bytes) {
+    text += "0123456789abcdef"[uint8_t(c) >> 4];
+    text += "0123456789abcdef"[c & 15];
+  }
   return text;
 }
 
@@ -108,7 +114,8 @@ def helpers(headers) -> str:
     context = {"arrays": True, "api_key": "fake-key-0000", "endpoint": "http://127.0.0.1:9", "timeout": 30,
                "npy_headers": headers, "writes_headers": True, "answers_tree": True, "situation": "gym"}
     parts = ["_includes", "_credentials", "_npy_headers", "_helpers"]
-    text = "".join(ENVIRONMENT.get_template(f"manual_http/cpp/{part}.cpp.jinja").render(context) for part in parts)
+    templates = [ENVIRONMENT.get_template(f"manual_http/cpp/{part}.cpp.jinja") for part in parts]
+    text = "".join(template.render(context) for template in templates)
     return "#include <fstream>\n" + text
 
 
@@ -116,7 +123,8 @@ def _written(vector) -> str:
     """npy(npyHeader(descr, {shape}), std::vector<T>{...}): what a user writes for an unknown space."""
     literal = literals.cpp(array(vector))
     shape = ", ".join(map(str, vector["shape"]))
-    return literal.replace(literal[4:literal.index(", ")], f"npyHeader({literals.cpp(vector['descr'])}, {{{shape}}})", 1)
+    head = f"npyHeader({literals.cpp(vector['descr'])}, {{{shape}}})"
+    return literal.replace(literal[4:literal.index(", ")], head, 1)
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +213,8 @@ def long_deployments() -> list[Deployment]:
     nested = {"type": "Dict", "spaces": {
         "k" * 90: {"type": "Tuple", "spaces": [
             {"type": "Box", "low": -1.0, "high": 1.0, "shape": [256], "dtype": "float32"},
-            {"type": "Dict", "spaces": {"inner": {"type": "Discrete", "n": 3}, "": {"type": "MultiBinary", "n": 5}}},
+            {"type": "Dict", "spaces": {"inner": {"type": "Discrete", "n": 3},
+                                        "": {"type": "MultiBinary", "n": 5}}},
         ]},
         "ramp": {"type": "Box", "low": [float(i) for i in range(256)], "high": 1000.0, "shape": [256],
                  "dtype": "float32"},
@@ -220,14 +229,15 @@ def long_deployments() -> list[Deployment]:
                    agents=("a" * 64, "b"), observation_space={"a" * 64: nested, "b": box},
                    action_space={"a" * 64: {"type": "Discrete", "n": 256}, "b": {"type": "Discrete", "n": 2}},
                    action_mask=True, env_defined_actions=True, **fake),
-        Deployment(name="long predict", algorithm="Supervised", env_type="supervised", observation_space=nested,
-                   action_space={"type": "Tuple", "spaces": [box, box]}, **fake),
+        Deployment(name="long predict", algorithm="Supervised", env_type="supervised",
+                   observation_space=nested, action_space={"type": "Tuple", "spaces": [box, box]}, **fake),
         Deployment(name="long llm", algorithm="GRPO", env_type="llm", **fake),
     ]
 
 
 def hostile_renders() -> dict[str, str]:
-    """Renders of every situation with hostile deployments, prompts and keys, as test_formatters draws them."""
+    """Renders of every situation with hostile deployments, prompts and keys, drawn as
+    test_formatters draws them."""
     from hypothesis import strategies as st
 
     from snippetgen.rules import SITUATIONS
@@ -243,8 +253,8 @@ def hostile_renders() -> dict[str, str]:
             deployment = deployment.model_copy(update={"api_key": type(deployment.api_key)(key)})
             for key_display in ("masked", "env"):
                 for variant in (("request", "stream") if situation == "llm" else ("request",)):
-                    snippet = render_snippet(deployment, "manual_http", language="cpp", key_display=key_display,
-                                             prompt=prompt, variant=variant)
+                    options = {"key_display": key_display, "prompt": prompt, "variant": variant}
+                    snippet = render_snippet(deployment, "manual_http", language="cpp", **options)
                     files[f"hostile-{situation}-{n}-{key_display}-{variant}.cpp"] = snippet.code
                     files[f"hostile-{situation}-{n}-{key_display}-{variant}-copy.cpp"] = snippet.copy_code
     return files
@@ -296,8 +306,8 @@ def test_long_values_build_and_run_against_the_sandbox(sandbox, tmp_path):
     for deployment, folder in folders:
         sandbox.clear()
         clean = {"PATH": os.environ["PATH"], "HOME": str(folder), "LANG": "C.UTF-8"}
-        result = subprocess.run(BUILDS["cpp"].program(folder), cwd="/", env=clean, capture_output=True, text=True,
-                                timeout=RUN_LIMIT_SECONDS)
+        result = subprocess.run(BUILDS["cpp"].program(folder), cwd="/", env=clean, capture_output=True,
+                                text=True, timeout=RUN_LIMIT_SECONDS)
         assert result.returncode == 0, result.stderr
         calls = sandbox.received
         assert calls and all(call.status == 200 for call in calls), [c.body for c in calls]

@@ -144,7 +144,9 @@ _DECLARATIONS = (
         # The run line, with the saved file's name ($0) and the program run in place of the shell.
         runner=("sh", "-c", 'g++ -std=c++17 "$0" -lcurl -o manual_http && exec ./manual_http'),
         # Types check too; a placeholder stands for an empty json value.
-        syntax_check=("g++", "-std=c++17", "-fsyntax-only", "-DYOUR_OBS_HERE=json()", "-DYOUR_INPUTS_HERE=json()"),
+        syntax_check=(
+            "g++", "-std=c++17", "-fsyntax-only", "-DYOUR_OBS_HERE=json()", "-DYOUR_INPUTS_HERE=json()",
+        ),
         # Over the 90/110 of the other languages: C++17 has no base64, and the .npy codec and
         # the curl call are spelled out (see the snapshots).
         line_budgets=_budgets(130, 140, 150, 65),

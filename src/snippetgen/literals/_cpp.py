@@ -137,7 +137,8 @@ def _cpp(value) -> str:
 def _cpp_tree(value) -> str:
     """A non-empty tree as one expression (only where no statement can go)."""
     if isinstance(value, dict):
-        return "json::object({" + ", ".join(f"{{{_cpp_string(str(k))}, {_cpp(v)}}}" for k, v in value.items()) + "})"
+        pairs = ", ".join(f"{{{_cpp_string(str(k))}, {_cpp(v)}}}" for k, v in value.items())
+        return "json::object({" + pairs + "})"
     return "json::array({" + ", ".join(_cpp(v) for v in value) + "})"
 
 
@@ -161,7 +162,8 @@ def _statement(target: str, expression: str, indent: str) -> str:
     line = f"{indent}{target} = {expression};"
     if len(line) <= CPP_LINE:
         return line
-    token = (expression.startswith('"') and expression.endswith('"s')) or not any(c in expression for c in " ({")
+    string = expression.startswith('"') and expression.endswith('"s')
+    token = string or not any(c in expression for c in " ({")
     fits = len(f"{indent}    {expression};") <= CPP_LINE
     if (token or fits) and len(f"{indent}{target} =") <= CPP_LINE:
         return f"{indent}{target} =\n{indent}    {expression};"
@@ -195,7 +197,8 @@ def cpp(value, *, assign: str | None = None, indent: int = 0) -> Code:
     if tree:
         variable = assign.rsplit(" ", 1)[-1] if declares else assign
         if declares:
-            lines.append(f"{pad}{assign} = {'json::object()' if isinstance(value, dict) else 'json::array()'};")
+            empty = "json::object()" if isinstance(value, dict) else "json::array()"
+            lines.append(f"{pad}{assign} = {empty};")
         lines.extend(_value_statement(target, leaf, pad) for target, leaf in _leaves(value, variable))
     else:
         lines.append(_value_statement(assign, value, pad))
