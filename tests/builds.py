@@ -15,12 +15,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from snippetgen.languages import LANGUAGES
+import build_cpp
 import build_csharp
 import build_go
 import build_rust
 from toolchains import Build, runner
 
-BUILDS: dict[str, Build] = {"go": build_go.BUILD, "csharp": build_csharp.BUILD, "rust": build_rust.BUILD}
+BUILDS: dict[str, Build] = {
+    "go": build_go.BUILD,
+    "csharp": build_csharp.BUILD,
+    "cpp": build_cpp.BUILD,
+    "rust": build_rust.BUILD,
+}
 """The compiled languages' builds, by language id."""
 
 _root: Path | None = None

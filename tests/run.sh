@@ -37,9 +37,9 @@ fi
 rust_install=$!
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here);
-# the Manual HTTP tests run curl, JavaScript, Go and C# snippets with curl, jq, node, go and mono;
-# the formatter tests check snippets with shfmt, gofmt, clang-format and Prettier (npm, pinned in
-# tests/formatters).
+# the Manual HTTP tests run curl, JavaScript, Go, C# and C++ snippets with curl, jq, node, go,
+# mono and g++; the formatter tests check snippets with shfmt, gofmt, clang-format and Prettier
+# (npm, pinned in tests/formatters).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
@@ -51,6 +51,11 @@ command -v shfmt >/dev/null 2>&1 || missing+=(shfmt)
 { command -v go && command -v gofmt; } >/dev/null 2>&1 || missing+=(golang-go)
 # C# snippets are built with Mono's mcs, run with mono and checked with clang-format.
 { command -v mcs && command -v mono; } >/dev/null 2>&1 || missing+=(mono-devel)
+# C++ snippets build with g++ on libcurl and nlohmann/json, checked with clang-format.
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+# curl.h sits under the multiarch folder (/usr/include/x86_64-linux-gnu/curl).
+[ -n "$(find /usr/include -path '*/curl/curl.h' -print -quit 2>/dev/null)" ] || missing+=(libcurl4-openssl-dev)
+[ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json3-dev)
 command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi

@@ -165,6 +165,29 @@ _DECLARATIONS = (
         line_budgets=_budgets(90, 110, 110, 90),
         file="main.rs",
     ),
+    Language(
+        id="cpp",
+        title="C++",
+        extension="cpp",
+        lexer="cpp",
+        literal="cpp",
+        # clang-format --style=Google (Debian's clang-format 14): 80 columns, 2-space indents.
+        formatter="clang-format",
+        run="g++ -std=c++17 {filename} -lcurl -o manual_http && ./manual_http",
+        install=(
+            "A C++17 compiler with libcurl and nlohmann/json 3: apt install g++ libcurl4-openssl-dev "
+            "nlohmann-json3-dev (Homebrew: curl nlohmann-json; vcpkg: curl nlohmann-json)"
+        ),
+        # The run line, with the saved file's name ($0) and the program run in place of the shell.
+        runner=("sh", "-c", 'g++ -std=c++17 "$0" -lcurl -o manual_http && exec ./manual_http'),
+        # Types check too; a placeholder stands for an empty json value.
+        syntax_check=(
+            "g++", "-std=c++17", "-fsyntax-only", "-DYOUR_OBS_HERE=json()", "-DYOUR_INPUTS_HERE=json()",
+        ),
+        # Over the 90/110 of the other languages: C++17 has no base64, and the .npy codec and
+        # the curl call are spelled out (see the snapshots).
+        line_budgets=_budgets(130, 140, 150, 65),
+    ),
 )
 
 LANGUAGES: dict[str, Language] = {language.id: language for language in _DECLARATIONS}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ..arrays import ShellArray, built, npy_header_name, shell_arrays, uniform, walk
 from ..lazy import LazyModule, loaded
 from ..unsafe import PATTERN as _UNSAFE
+from ._cpp import cpp
 from ._csharp import csharp
 from ._go import go
 from ._rust import rust
@@ -372,6 +373,7 @@ FILTERS = {
     "go": go,
     "cs": csharp,
     "rust": rust,
+    "cpp": cpp,
     "json_by_python": json_by_python,
     "sh_json": shell_json,
     "json_in_sh_quotes": json_in_sh_quotes,
