@@ -12,8 +12,9 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here);
-# the Manual HTTP tests run curl, JavaScript and Go snippets with curl, jq, node and go; the
-# formatter tests check snippets with shfmt, gofmt and Prettier (npm, pinned in tests/formatters).
+# the Manual HTTP tests run curl, JavaScript, Go and Java snippets with curl, jq, node, go and
+# java; the formatter tests check snippets with shfmt, gofmt, Prettier (npm, pinned in
+# tests/formatters) and google-java-format (a jar from Maven, below).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
@@ -23,6 +24,9 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v shfmt >/dev/null 2>&1 || missing+=(shfmt)
 # Go snippets run with `go run` and are checked with gofmt.
 { command -v go && command -v gofmt; } >/dev/null 2>&1 || missing+=(golang-go)
+# Java snippets run with the JDK's source launcher; Maven fetches Jackson and google-java-format.
+{ command -v java && command -v javac; } >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
     echo "Installing Debian's ${missing[*]} for the test suite..." >&2
@@ -36,6 +40,21 @@ if [ ! -f "$formatters/node_modules/.package-lock.json" ] \
     || [ "$formatters/package-lock.json" -nt "$formatters/node_modules/.package-lock.json" ]; then
     npm ci --prefix "$formatters" --no-audit --no-fund --loglevel=error >/dev/null
 fi
+
+# Jackson (the Java snippets' JSON library) and google-java-format, once, into the cache that
+# tests/build_java.py reads; the tests run offline from it (and from ~/.m2, which holds them too).
+java_jars=${SNIPPETGEN_JAVA_JARS:-$HOME/.cache/snippetgen/java}
+while read -r folder group name version classifier; do
+    if [ ! -f "$java_jars/$folder/$name-$version${classifier:+-$classifier}.jar" ]; then
+        mvn -q dependency:copy -Dartifact="$group:$name:$version${classifier:+:jar:$classifier}" \
+            -DoutputDirectory="$java_jars/$folder" >/dev/null
+    fi
+done <<'JARS'
+jackson com.fasterxml.jackson.core jackson-databind 2.23.0
+jackson com.fasterxml.jackson.core jackson-core 2.23.0
+jackson com.fasterxml.jackson.core jackson-annotations 2.23
+formatter com.google.googlejavaformat google-java-format 1.28.0 all-deps
+JARS
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 pip=(.venv/bin/python -m pip --quiet --disable-pip-version-check)

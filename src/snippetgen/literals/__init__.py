@@ -17,6 +17,7 @@ from ..arrays import ShellArray, built, npy_header_name, shell_arrays, uniform, 
 from ..lazy import LazyModule, loaded
 from ..unsafe import PATTERN as _UNSAFE
 from ._go import go
+from ._java import java
 from .code import Code
 
 if TYPE_CHECKING:
@@ -368,6 +369,7 @@ FILTERS = {
     "json": json,
     "js": javascript,
     "go": go,
+    "java": java,
     "json_by_python": json_by_python,
     "sh_json": shell_json,
     "json_in_sh_quotes": json_in_sh_quotes,
