@@ -145,16 +145,16 @@ def _element(value, kind: str) -> str:
 def _array_node(value: np.ndarray):
     name = value.dtype.name
     flat = value.ravel()
+    if name not in _JAVA_TYPES and name != "float16":
+        raise TypeError(f"no Java array for dtype {name}")
+    items: list[str] | None = None
     if name == "float16":
         # Java 17 has no float16: the header names the dtype, the items are its bits.
         kind, items = "short", [f"(short) 0x{n:04x}" for n in flat.view("<u2").tolist()]
     elif name == "uint64":
         kind, items = "long", [_java_int(n) if n < 2**63 else f"0x{n:x}L" for n in flat.tolist()]
     else:
-        kind = _JAVA_TYPES.get(name)
-        if kind is None:
-            raise TypeError(f"no Java array for dtype {name}")
-        items = None
+        kind = _JAVA_TYPES[name]
     header = _Atom(npy_header_name(name, (1, *value.shape)))
     java_type = kind
     # An array of zeros (beyond a few) is built at its size: Java zero-fills a new array.
