@@ -66,7 +66,8 @@ def _java_double(value: float) -> str:
     if math.isinf(value):
         return "Double.POSITIVE_INFINITY" if value > 0 else "Double.NEGATIVE_INFINITY"
     text = repr(value)
-    return text[:-2] if text.endswith(".0") and "e" not in text else text
+    # An integral value prints as an int literal, except -0.0: the int -0 is 0.
+    return text[:-2] if text.endswith(".0") and "e" not in text and text != "-0.0" else text
 
 
 def _java_float(value: float) -> str:
@@ -76,7 +77,7 @@ def _java_float(value: float) -> str:
     if math.isinf(value):
         return "Float.POSITIVE_INFINITY" if value > 0 else "Float.NEGATIVE_INFINITY"
     text = _java_double(value)
-    return text if text.lstrip("-").isdigit() and text != "-0" else f"{text}f"
+    return text if text.lstrip("-").isdigit() else f"{text}f"
 
 
 # The Java array each dtype's values are written from. The snippet's npy() narrows each value
@@ -260,7 +261,33 @@ def _reflow(literal: str, column: int, trailing: int) -> str:
         if first:
             width -= 6
             first = False
-    return ('"\n' + " " * (column + 4) + '+ "').join(f"{line}" for line in lines).join('""')
+    pieces = [f'"{line}"' for line in lines]
+    if all(len(piece) < _FILL_BELOW for piece in pieces):
+        # Short operands fill their lines, as google-java-format packs them on its next run.
+        filled = _fill(pieces, column, column + 4, " + ", trailing, lead="+ ")
+        return "\n".join(filled)
+    return ("\n" + " " * (column + 4) + "+ ").join(pieces)
+
+
+_FILL_BELOW = 10
+"""google-java-format's MAX_ITEM_LENGTH_FOR_FILLING: items all shorter than this fill lines."""
+
+
+def _fill(items: list[str], column: int, inner: int, separator: str, trailing: int, lead: str = "") -> list:
+    """Items packed on lines: the first at `column` (its indent left out), the rest at `inner`
+    after `lead`; `trailing` columns kept free on the last line."""
+    lines: list[str] = []
+    line = items[0]
+    start = column
+    for i, item in enumerate(items[1:], start=1):
+        end = trailing if i == len(items) - 1 else 0
+        if start + len(line) + len(separator) + len(item) + end > JAVA_LINE:
+            lines.append(line)
+            line, start = " " * inner + lead + item, 0
+        else:
+            line += separator + item
+    lines.append(line)
+    return lines
 
 
 def _lay(node, column: int, trailing: str) -> list[str]:
@@ -281,20 +308,21 @@ def _lay(node, column: int, trailing: str) -> list[str]:
             return [_flat(node) + trailing]
     inner = column + 4
     if isinstance(node, _Array):
-        lines, line = [node.opener + " {"], ""
-        for i, item in enumerate(node.items):
-            text = item + ("," if i < len(node.items) - 1 else "")
-            if line and column + 2 + len(line) + 1 + len(text) > JAVA_LINE:
-                lines.append(" " * (column + 2) + line)
-                line = text
-            else:
-                line = f"{line} {text}" if line else text
-        lines.append(" " * (column + 2) + line)
-        lines.append(" " * column + "}" + trailing)
-        return lines
+        # Short items fill the lines; one long item puts every item on a line of its own.
+        items = [item + ("," if i < len(node.items) - 1 else "") for i, item in enumerate(node.items)]
+        if all(len(item) < _FILL_BELOW for item in node.items):
+            body = _fill([" " * (column + 2) + items[0], *items[1:]], 0, column + 2, " ", 0)
+        else:
+            body = [" " * (column + 2) + item for item in items]
+        return [node.opener + " {", *body, " " * column + "}" + trailing]
     args = ", ".join(_flat(a) for a in node.args)
     if inner + len(args) + 1 + len(trailing) <= JAVA_LINE:
         return [node.name + "(", " " * inner + args + ")" + trailing]
+    flats = [_flat(a) for a in node.args]
+    if all(len(flat) < _FILL_BELOW for flat in flats):
+        items = [flat + ("," if i < len(flats) - 1 else ")") for i, flat in enumerate(flats)]
+        body = _fill([" " * inner + items[0], *items[1:]], 0, inner, " ", len(trailing))
+        return [node.name + "(", *body[:-1], body[-1] + trailing]
     lines = [node.name + "("]
     for i, arg in enumerate(node.args):
         end = ")" + trailing if i == len(node.args) - 1 else ","

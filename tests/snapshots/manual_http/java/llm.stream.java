@@ -7,7 +7,7 @@ import java.net.http.*;
 import java.nio.charset.StandardCharsets;
 import java.util.*;
 
-public class ManualHttp {
+class ManualHttp {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String ENDPOINT = "https://arena.example.com/deployments/gsm8k-grpo";
   static final String API_KEY = "\u2022\u2022\u2022\u2022\u2022\u2022\u2022\u20220000";

@@ -8,12 +8,11 @@ import java.nio.*;
 import java.nio.charset.StandardCharsets;
 import java.util.*;
 
-public class ManualHttp {
+class ManualHttp {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String ENDPOINT = "https://arena.example.com/deployments/cartpole-recurrent";
   static final String API_KEY = "\u2022\u2022\u2022\u2022\u2022\u2022\u2022\u20220000";
 
-  // Arrays go as base64 .npy (batch axis of 1): a header fixed by dtype and shape, then values.
   static final String NPY_FLOAT32_1X4 =
       "k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDQpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=";
 
@@ -33,12 +32,12 @@ public class ManualHttp {
     }
   }
 
-  // A header and the values (float[], int[], ...) as one base64 .npy, in the header's dtype.
+  // An array as base64 .npy: np.save's header (batch axis first), then the values as its dtype.
   static String npy(String header, Object values) {
     byte[] head = Base64.getDecoder().decode(header);
     String descr = new String(head, StandardCharsets.ISO_8859_1).split("'")[3];
-    List<?> items = JSON.convertValue(values, List.class);
     int size = descr.charAt(2) - '0';
+    List<?> items = JSON.convertValue(values, List.class);
     ByteBuffer data = ByteBuffer.allocate(head.length + size * items.size());
     data.order(ByteOrder.LITTLE_ENDIAN).put(head);
     for (Object value : items) {
@@ -51,11 +50,14 @@ public class ManualHttp {
   }
 
   // An array the deployment sent back (.npy 1.0 to 3.0): shape without the batch axis, values.
-  static Npy fromNpy(Object wire) throws Exception {
+  static Map<String, Object> fromNpy(Object wire) throws Exception {
     byte[] data = Base64.getDecoder().decode((String) wire);
     var found = NPY_FORMAT.matcher(new String(data, StandardCharsets.ISO_8859_1));
-    if (!found.lookingAt() || found.group(1).startsWith(">") || found.group(2).equals("True")) {
-      throw new IllegalArgumentException("need a little-endian, C-order .npy of a dtype below");
+    if (!found.lookingAt()) {
+      throw new IllegalArgumentException("not an .npy array of a dtype the switch below reads");
+    } else if (found.group(1).startsWith(">") || found.group(2).equals("True")) {
+      throw new IllegalArgumentException(
+          "a big-endian or Fortran-order .npy array: send it little-endian, in C order");
     }
     List<?> shape = JSON.readValue("[" + found.group(3) + "]", List.class);
     ByteBuffer buffer = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).position(found.end());
@@ -71,10 +73,8 @@ public class ManualHttp {
         default -> values.add(buffer.get());
       }
     }
-    return new Npy(shape, values);
+    return new TreeMap<>(Map.of("shape", shape, "values", values));
   }
-
-  record Npy(List<?> shape, List<Object> values) {}
 
   static final java.util.regex.Pattern NPY_FORMAT =
       java.util.regex.Pattern.compile(
