@@ -89,3 +89,7 @@ def syntax_error(code: str, language: str, directory: Path) -> str | None:
     source.write_text(code, encoding="utf-8")
     result = subprocess.run([*command(declared.syntax_check), str(source)], capture_output=True, text=True)
     return result.stderr or f"exit {result.returncode}" if result.returncode else None
+
+
+# Last, since each build module reads this one's Build: importing it registers its BUILD.
+import build_java  # noqa: E402, F401
