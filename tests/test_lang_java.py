@@ -406,3 +406,11 @@ def test_the_gym_cell_runs_as_a_user_types_it_after_the_declared_install(sandbox
 
 def test_the_suite_runs_java_with_jacksons_jars_on_the_class_path():
     assert environment("java")["CLASSPATH"].endswith("/jackson/*")
+
+
+def test_the_stream_cell_prints_a_failing_streams_error_and_exits_non_zero(built, sandbox):
+    sandbox.clear()
+    with sandbox.streams.failing("model crashed"):
+        result = run(built["llm-stream-masked"])
+    assert result.returncode != 0
+    assert "[ERROR: model crashed]" in result.stderr and "[ERROR" not in result.stdout
