@@ -18,6 +18,7 @@ from snippetgen.languages import LANGUAGES
 import build_cpp
 import build_csharp
 import build_go
+import build_java
 import build_rust
 from toolchains import Build, runner
 
@@ -25,6 +26,7 @@ BUILDS: dict[str, Build] = {
     "go": build_go.BUILD,
     "csharp": build_csharp.BUILD,
     "cpp": build_cpp.BUILD,
+    "java": build_java.BUILD,
     "rust": build_rust.BUILD,
 }
 """The compiled languages' builds, by language id."""

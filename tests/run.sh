@@ -37,9 +37,10 @@ fi
 rust_install=$!
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here);
-# the Manual HTTP tests run curl, JavaScript, Go, C# and C++ snippets with curl, jq, node, go,
-# mono and g++; the formatter tests check snippets with shfmt, gofmt, clang-format and Prettier
-# (npm, pinned in tests/formatters).
+# the Manual HTTP tests run curl, JavaScript, Go, C#, C++, Java and Rust snippets with curl, jq,
+# node, go, mono, g++, java and cargo; the formatter tests check snippets with shfmt, gofmt,
+# clang-format, rustfmt, Prettier (npm, pinned in tests/formatters) and google-java-format
+# (a jar from Maven, below).
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
@@ -57,12 +58,33 @@ command -v g++ >/dev/null 2>&1 || missing+=(g++)
 [ -n "$(find /usr/include -path '*/curl/curl.h' -print -quit 2>/dev/null)" ] || missing+=(libcurl4-openssl-dev)
 [ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json3-dev)
 command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
+# Java snippets run with the JDK's source launcher; Maven fetches Jackson and google-java-format.
+{ command -v java && command -v javac; } >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo -n apt-get); fi
     echo "Installing Debian's ${missing[*]} for the test suite..." >&2
     "${apt_get[@]}" update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# Jackson (the Java snippets' JSON library) and google-java-format, once, into the cache that
+# tests/build_java.py reads; the tests run offline from it (and from ~/.m2, which holds them too).
+java_jars=${SNIPPETGEN_JAVA_JARS:-$HOME/.cache/snippetgen/java}
+(
+    while read -r folder group name version classifier; do
+        if [ ! -f "$java_jars/$folder/$name-$version${classifier:+-$classifier}.jar" ]; then
+            mvn -q dependency:copy -Dartifact="$group:$name:$version${classifier:+:jar:$classifier}" \
+                -DoutputDirectory="$java_jars/$folder" >/dev/null
+        fi
+    done <<'JARS'
+jackson com.fasterxml.jackson.core jackson-databind 2.23.0
+jackson com.fasterxml.jackson.core jackson-core 2.23.0
+jackson com.fasterxml.jackson.core jackson-annotations 2.23
+formatter com.google.googlejavaformat google-java-format 1.28.0 all-deps
+JARS
+) &
+java_install=$!
 
 # Prettier, as tests/formatters/package-lock.json pins it, when missing or older than the lock.
 formatters=tests/formatters
@@ -73,6 +95,7 @@ fi
 
 wait "$python_install" || { echo "installing the Python packages into .venv failed" >&2; exit 1; }
 wait "$rust_install" || { echo "fetching and building the Rust snippets' crates failed" >&2; exit 1; }
+wait "$java_install" || { echo "fetching Jackson and google-java-format with Maven failed" >&2; exit 1; }
 
 if [ $# -gt 0 ]; then
     exec .venv/bin/python -m pytest "$@"

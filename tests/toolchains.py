@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 import shutil
@@ -26,8 +27,23 @@ class Build:
     """The argv that runs what was built in `folder`, with absolute paths (any cwd)."""
 
 
+JAVA_JARS = Path(os.environ.get("SNIPPETGEN_JAVA_JARS", Path.home() / ".cache/snippetgen/java"))
+"""Where tests/run.sh puts Jackson's jars (jackson/) and google-java-format's (formatter/)."""
+GOOGLE_JAVA_FORMAT = JAVA_JARS / "formatter/google-java-format-1.28.0-all-deps.jar"
+
+
+def java_jars(path: Path) -> Path:
+    """A jar (or folder of jars) of the cache; the test fails naming run.sh when it is missing."""
+    if not path.exists() or (path.is_dir() and not any(path.glob("*.jar"))):
+        pytest.fail(f"{path} is missing: run `bash tests/run.sh` (it fetches the Java jars)", pytrace=False)
+    return path
+
+
 def command(argv: tuple[str, ...]) -> list[str]:
     """A declared command, with this interpreter for python and the tool's full path."""
+    if argv[0] == "google-java-format":
+        # A jar, not a program on PATH: run by the JDK's java.
+        return [*command(("java", "-jar")), str(java_jars(GOOGLE_JAVA_FORMAT)), *argv[1:]]
     tool = sys.executable if argv[0] == "python" else shutil.which(argv[0])
     if tool is None:
         pytest.fail(f"{argv[0]} is missing: run `bash tests/run.sh` (it installs what the tests run)", pytrace=False)
@@ -54,6 +70,9 @@ def environment(language: str) -> dict[str, str]:
         from build_rust import environment as rust
 
         return rust()
+    if LANGUAGES[language].runner[0] == "java":
+        # Jackson's jars, as `java -cp "*"` finds them beside a user's file.
+        return {"CLASSPATH": f"{java_jars(JAVA_JARS / 'jackson')}/*"}
     return _go_env() if LANGUAGES[language].runner[0] == "go" else {}
 
 

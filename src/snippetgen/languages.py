@@ -188,6 +188,27 @@ _DECLARATIONS = (
         # the curl call are spelled out (see the snapshots).
         line_budgets=_budgets(130, 140, 150, 65),
     ),
+    Language(
+        id="java",
+        title="Java",
+        extension="java",
+        lexer="java",
+        literal="java",
+        formatter="google-java-format",
+        # The single-file source launcher compiles and runs it; "*" puts the jars beside it on the class path.
+        run='java -cp "*" {filename}',
+        install=(
+            "Java 17 or newer, and Jackson's jars (com.fasterxml.jackson.core: jackson-databind 2.23.0, "
+            "jackson-core 2.23.0, jackson-annotations 2.23) in the folder: "
+            "for jar in jackson-databind:2.23.0 jackson-core:2.23.0 jackson-annotations:2.23; "
+            "do mvn dependency:copy -Dartifact=com.fasterxml.jackson.core:$jar -DoutputDirectory=.; done"
+        ),
+        # The tests put the jars on the class path through CLASSPATH (toolchains.environment).
+        runner=("java",),
+        # Parses without resolving names, as node --check does: a placeholder still passes.
+        syntax_check=("google-java-format", "--dry-run"),
+        line_budgets=_budgets(90, 110, 110, 90),
+    ),
 )
 
 LANGUAGES: dict[str, Language] = {language.id: language for language in _DECLARATIONS}

@@ -19,6 +19,7 @@ from ..unsafe import PATTERN as _UNSAFE
 from ._cpp import cpp
 from ._csharp import csharp
 from ._go import go
+from ._java import java
 from ._rust import rust
 from .code import Code
 
@@ -374,6 +375,7 @@ FILTERS = {
     "cs": csharp,
     "rust": rust,
     "cpp": cpp,
+    "java": java,
     "json_by_python": json_by_python,
     "sh_json": shell_json,
     "json_in_sh_quotes": json_in_sh_quotes,
