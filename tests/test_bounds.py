@@ -65,7 +65,7 @@ def tool(name: str) -> str:
 
 
 @pytest.mark.parametrize("longest_values", [False, True], ids=["slowest", "largest"])
-def test_the_worst_request_fits_the_body_limit_and_renders_a_panel_of_at_most_384_kb(longest_values):
+def test_the_worst_request_fits_the_body_limit_and_renders_a_panel_of_at_most_768_kb(longest_values):
     body = worst_request(longest_values=longest_values)
     text = json.dumps(body)
     assert len(text.encode()) <= BODY_LIMIT

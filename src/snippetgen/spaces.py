@@ -53,7 +53,7 @@ Bound = float | list
 # frame (100,800) and stacked 4x84x84 frames. What is printed item by item appears up to
 # 10 times in a panel (code and copy code of 5 snippets): values that bounds leave
 # different, arrays, Dict keys and agent ids. MAX_LISTED_ELEMENTS, MAX_ARRAYS,
-# MAX_NAME_BYTES and MAX_AGENTS keep the worst panel under 384 KB (bench: "worst request").
+# MAX_NAME_BYTES and MAX_AGENTS keep the worst panel under 768 KB (bench: "worst request").
 MAX_ELEMENTS = 2**17
 """Elements of one field's example values: observations, action masks, per-agent values."""
 MAX_LISTED_ELEMENTS = 256

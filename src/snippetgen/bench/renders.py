@@ -44,7 +44,7 @@ def panels(profile: str, rounds: int, samples: int) -> dict[str, float]:
 
 BODY_LIMIT = 1024 * 1024
 """The service's request body limit: the worst request is the worst one under it."""
-WORST_PANEL_BYTES = 384_000
+WORST_PANEL_BYTES = 768_000
 WORST_RENDER_SECONDS = 0.1
 
 
