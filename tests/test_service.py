@@ -268,7 +268,7 @@ def test_panel_input_errors_name_the_field(client, body, field):
         ({"tab": "chat_playground"}, "tab"),
         ({"tab": "terminal"}, "tab"),
         ({"tab": "arena_cli", "language": "curl"}, "language"),
-        ({"tab": "manual_http", "language": "rust"}, "language"),
+        ({"tab": "manual_http", "language": "cobol"}, "language"),
         ({}, "tab"),
     ],
 )

@@ -265,8 +265,9 @@ _FILTER_OPTIONS = {
     for name, write in literals.FILTERS.items()
 }
 # What a text option may hold: `assign` is printed as code, so only a declaration or a
-# property path; `key` goes through the filter's own quoting.
-_ASSIGN = re.compile(rf"(?:(?:const|let) )?{_NAME}(?:\.{_NAME})*")
+# property path (`const NAME`, `static final String NAME =`, `const NAME: &str =`); `key`
+# goes through the filter's own quoting.
+_ASSIGN = re.compile(rf"{_NAME}(?:(?: |\.|: &){_NAME})*(?: =)?")
 
 
 def _is_option(name: str, value: object) -> bool:

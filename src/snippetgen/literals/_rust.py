@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ..arrays import built, npy_header_name, uniform
-from ..lazy import LazyModule
+from ..lazy import LazyModule, loaded
 from ..unsafe import PATTERN as _UNSAFE
 from .code import Code
 
@@ -203,7 +203,8 @@ def rust(value, *, assign: str | None = None, indent: int = 0, tree: bool = Fals
         return Code(_rust(value))
     pad = " " * (4 * indent)
     head = f"{assign} "
-    if isinstance(value, np.ndarray):
+    # A slot value (a str) must not load numpy: the disk cache renders without it.
+    if loaded("numpy") and isinstance(value, np.ndarray):
         return Code("\n".join(_array_lines(head, value, ";", 4 * indent))[len(pad):])
     line = f"{pad}{head}{_rust(value)};"
     below = f"{pad}    {_rust(value)};"
