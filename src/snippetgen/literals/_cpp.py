@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..arrays import built, npy_header_name, uniform
+from ..arrays import built, uniform
 from ..lazy import LazyModule
+from ._elements import Elements
 from .code import Code
 
 if TYPE_CHECKING:
@@ -82,27 +83,22 @@ def _cpp_int(value: int) -> str:
     raise ValueError(f"a C++ integer cannot be {value}: beyond 64 bits")
 
 
+_CPP_ELEMENTS = Elements(
+    "C++",
+    _CPP_TYPES,
+    _CPP_BITS,
+    lambda value, dtype: _cpp_float(value, "f" if dtype == "float32" else ""),
+    lambda n, _dtype: _cpp_int(n),
+    true="1",
+    false="0",
+    negative_zero=True,
+)
+
+
 def _cpp_array(value: np.ndarray, *, fill: bool = False) -> str:
     """`npy(NPY_..., std::vector<float>{...})`: the snippet's npy() appends the values' bytes."""
-    name = value.dtype.name
-    flat = value.ravel()
-    bits = name == "float16" or (value.dtype.kind == "f" and not all(math.isfinite(v) for v in flat.tolist()))
-    element = _CPP_BITS[name] if bits else _CPP_TYPES.get(name)
-    if element is None:
-        raise TypeError(f"no C++ vector for dtype {name}")
-    header = npy_header_name(name, (1, *value.shape))
     fills = fill or built(value)
-    items = flat[:1] if fills else flat
-    if bits:
-        digits = value.dtype.itemsize * 2
-        texts = [f"0x{n:0{digits}x}" for n in items.view(f"<u{value.dtype.itemsize}").tolist()]
-    elif value.dtype.kind == "f":
-        suffix = "f" if name == "float32" else ""
-        texts = [_cpp_float(float(str(v)), suffix) for v in items]
-    elif value.dtype.kind == "b":
-        texts = ["1" if v else "0" for v in items.tolist()]
-    else:
-        texts = [_cpp_int(n) for n in items.tolist()]
+    header, element, texts = _CPP_ELEMENTS.items(value, fills=fills)
     if fills and not np.ascontiguousarray(value).view(np.uint8).any():
         values = f"std::vector<{element}>({value.size})"
     elif fills:

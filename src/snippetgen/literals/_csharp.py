@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..arrays import built, filled, npy_header_name
+from ..arrays import built, filled
 from ..lazy import LazyModule
 from ..unsafe import PATTERN as _UNSAFE
+from ._elements import Elements
 from .code import Code
 
 if TYPE_CHECKING:
@@ -68,41 +69,24 @@ def _cs_float(value: float, suffix: str = "") -> str:
     return (text[:-2] if text.endswith(".0") and "e" not in text else text) + suffix
 
 
-def _cs_array_parts(value: np.ndarray) -> tuple[str, str, list[str], bool]:
-    """(header constant, element type, items, whether the items are one fill value)."""
-    name = value.dtype.name
-    flat = value.ravel()
-    bits = name == "float16" or (
-        value.dtype.kind == "f"
-        and not all(math.isfinite(v) and not (v == 0 and math.copysign(1, v) < 0) for v in flat.tolist())
-    )
-    element = _CS_BITS[name] if bits else _CS_TYPES.get(name)
-    if element is None:
-        raise TypeError(f"no C# array for dtype {name}")
-    fills = built(value)
-    items = flat[:1] if fills else flat
-    if bits:
-        # The header names the dtype; the hex items are its bits.
-        digits = value.dtype.itemsize * 2
-        texts = [f"0x{n:0{digits}x}" for n in items.view(f"<u{value.dtype.itemsize}").tolist()]
-    elif value.dtype.kind == "f":
-        suffix = "f" if name == "float32" else ""
-        texts = [_cs_float(float(str(v)), suffix) for v in items]
-    elif value.dtype.kind == "b":
-        texts = ["true" if v else "false" for v in items.tolist()]
-    else:
-        texts = [_cs_integer(n, name) for n in items.tolist()]
-    return npy_header_name(name, (1, *value.shape)), element, texts, fills
-
-
 def _cs_integer(n: int, dtype: str = "int64") -> str:
     # A literal over long's range is ulong; long.MinValue's digits alone are no long literal.
     return "long.MinValue" if n == -(2**63) and dtype == "int64" else str(n)
 
 
+_CS_ELEMENTS = Elements(
+    "C#",
+    _CS_TYPES,
+    _CS_BITS,
+    lambda value, dtype: _cs_float(value, "f" if dtype == "float32" else ""),
+    _cs_integer,
+)
+
+
 def _cs_array(value: np.ndarray) -> str:
     """`Npy(NPY_..., new float[] { ... })`: the snippet's Npy() appends the values' bytes to the header."""
-    header, element, items, fills = _cs_array_parts(value)
+    fills = built(value)
+    header, element, items = _CS_ELEMENTS.items(value, fills=fills)
     if fills and not filled(value):
         values = f"new {element}[{value.size}]"
     elif fills:

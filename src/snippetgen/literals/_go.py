@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..arrays import built, filled, npy_header_name
+from ..arrays import built, filled
 from ..lazy import LazyModule
 from ..unsafe import PATTERN as _UNSAFE
+from ._elements import Elements
 from .code import Code
 
 if TYPE_CHECKING:
@@ -64,35 +65,13 @@ def _go_float(value: float) -> str:
     return text[:-2] if text.endswith(".0") and "e" not in text else text
 
 
-def _go_array_parts(value: np.ndarray) -> tuple[str, str, list[str], bool]:
-    """(header constant, element type, items, whether the items are one fill value)."""
-    name = value.dtype.name
-    flat = value.ravel()
-    bits = name == "float16" or (
-        value.dtype.kind == "f"
-        and not all(math.isfinite(v) and not (v == 0 and math.copysign(1, v) < 0) for v in flat.tolist())
-    )
-    element = _GO_BITS[name] if bits else _GO_TYPES.get(name)
-    if element is None:
-        raise TypeError(f"no Go slice for dtype {name}")
-    fills = built(value)
-    items = flat[:1] if fills else flat
-    if bits:
-        # The header names the dtype; the hex items are its bits.
-        digits = value.dtype.itemsize * 2
-        texts = [f"0x{n:0{digits}x}" for n in items.view(f"<u{value.dtype.itemsize}").tolist()]
-    elif value.dtype.kind == "f":
-        texts = [_go_float(float(str(v))) for v in items]
-    elif value.dtype.kind == "b":
-        texts = ["true" if v else "false" for v in items.tolist()]
-    else:
-        texts = [str(n) for n in items.tolist()]
-    return npy_header_name(name, (1, *value.shape)), element, texts, fills
+_GO_ELEMENTS = Elements("Go", _GO_TYPES, _GO_BITS, lambda value, _dtype: _go_float(value))
 
 
 def _go_array(value: np.ndarray) -> str:
     """`npy(NPY_..., []float32{...})`: the snippet's npy() appends the values' bytes to the header."""
-    header, element, items, fills = _go_array_parts(value)
+    fills = built(value)
+    header, element, items = _GO_ELEMENTS.items(value, fills=fills)
     if fills and not filled(value):
         values = f"make([]{element}, {value.size})"
     elif fills:

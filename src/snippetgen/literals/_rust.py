@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from ..arrays import built, npy_header_name, uniform
+from ..arrays import built, uniform
 from ..lazy import LazyModule, loaded
 from ..unsafe import PATTERN as _UNSAFE
+from ._elements import Elements
 from .code import Code
 
 if TYPE_CHECKING:
@@ -67,36 +68,15 @@ def _float(value: float) -> str:
     return repr(value)  # always holds "." or "e": a float literal
 
 
-def _array_parts(value: np.ndarray) -> tuple[str, str, list[str], bool]:
-    """(header constant, element type, items, whether the one item fills the array: [v; n])."""
-    name = value.dtype.name
-    flat = value.ravel()
-    bits = name == "float16" or (
-        value.dtype.kind == "f"
-        and not all(math.isfinite(v) and not (v == 0 and math.copysign(1, v) < 0) for v in flat.tolist())
-    )
-    element = _BITS[name] if bits else _TYPES.get(name)
-    if element is None:
-        raise TypeError(f"no Rust slice for dtype {name}")
-    fills = uniform(flat)
-    items = flat[:1] if fills else flat
-    if bits:
-        digits = value.dtype.itemsize * 2
-        texts = [f"0x{n:0{digits}x}" for n in items.view(f"<u{value.dtype.itemsize}").tolist()]
-    elif value.dtype.kind == "f":
-        texts = [_float(float(str(v))) for v in items]
-    elif value.dtype.kind == "b":
-        texts = ["1" if v else "0" for v in items.tolist()]
-    else:
-        texts = [str(n) for n in items.tolist()]
-    # The first item's suffix types the array.
-    texts[0] += element
-    return npy_header_name(name, (1, *value.shape)), element, texts, fills
+_ELEMENTS = Elements("Rust", _TYPES, _BITS, lambda value, _dtype: _float(value), true="1", false="0")
 
 
 def _values(value: np.ndarray) -> tuple[str, str | list[str]]:
     """(header, the values argument as text, or its items when listed)."""
-    header, _, items, fills = _array_parts(value)
+    fills = uniform(value)
+    header, element, items = _ELEMENTS.items(value, fills=fills)
+    # The first item's suffix types the array.
+    items[0] += element
     if fills:
         # A large array of one value lives on the heap.
         return header, f"{'vec!' if built(value) else ''}[{items[0]}; {value.size}]"
