@@ -40,17 +40,26 @@ def set_root(root: Path) -> None:
     _root = root
 
 
-def _folder(language: str, code: str) -> Path:
+def has_root() -> bool:
+    return _root is not None
+
+
+def root() -> Path:
+    """The folder the run's builds (and batched syntax checks) share."""
     if _root is None:
         raise RuntimeError("builds.set_root() was not called (conftest does it for the session)")
-    return _root / language / hashlib.sha256(code.encode("utf-8")).hexdigest()[:20]
+    return _root
+
+
+def _folder(language: str, code: str) -> Path:
+    return root() / language / hashlib.sha256(code.encode("utf-8")).hexdigest()[:20]
 
 
 @contextmanager
-def _locked(language: str) -> Iterator[None]:
-    assert _root is not None
-    (_root / language).mkdir(parents=True, exist_ok=True)
-    with open(_root / language / ".lock", "w") as lock:
+def locked(name: str) -> Iterator[None]:
+    """Holds the run's lock on `<root>/<name>` (made if missing), across xdist workers."""
+    (root() / name).mkdir(parents=True, exist_ok=True)
+    with open(root() / name / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -63,7 +72,7 @@ def prebuild(language: str, codes: Iterable[str]) -> None:
     build = BUILDS.get(language)
     if build is None:
         return
-    with _locked(language):
+    with locked(language):
         todo: dict[Path, str] = {}
         for code in codes:
             folder = _folder(language, code)

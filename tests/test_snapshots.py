@@ -22,6 +22,7 @@ from snippetgen.examples import example_deployment
 from snippetgen.render import format_python_naive
 from snippetgen.languages import LANGUAGES
 from snippetgen.rules import DEFAULT_VARIANT, rule_table
+import syntax
 from toolchains import syntax_error
 from snippetgen.unsafe import PATTERN as UNSAFE
 
@@ -65,8 +66,17 @@ def test_snapshot(path, snapshot):
     snapshot.assert_match(first, path.name)
 
 
+@pytest.fixture(scope="module")
+def _syntax_prechecked():
+    """The codes test_syntax checks, in one batch per language whose checker takes many."""
+    for language in syntax.BATCHES:
+        snippets = [render(cell, key_display=key_display) for cell in rule_table().all_cells()
+                    if cell[3] == language for key_display in KEY_DISPLAYS]
+        syntax.precheck(language, {code for s in snippets for code in (s.code, s.copy_code)})
+
+
 @pytest.mark.parametrize("key_display", KEY_DISPLAYS)
-def test_syntax(cell, key_display, tmp_path):
+def test_syntax(cell, key_display, tmp_path, _syntax_prechecked):
     snippet = render(cell, key_display=key_display)
     check_syntax(snippet.code, snippet.language, tmp_path)
     if snippet.copy_code != snippet.code:

@@ -77,7 +77,13 @@ def environment(language: str) -> dict[str, str]:
 
 
 def syntax_error(code: str, language: str, directory: Path) -> str | None:
-    """The language's syntax check over the code saved in `directory`; None when it passes."""
+    """The language's syntax check over the code saved in `directory`; None when it passes.
+    A code that syntax.precheck checked in a batch is answered from its result."""
+    import syntax
+
+    batched, error = syntax.checked(language, code)
+    if batched:
+        return error
     declared = LANGUAGES[language]
     if declared.syntax_check is None:
         try:
