@@ -5,6 +5,7 @@ as `clang-format --style=Google` leaves them."""
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from ..arrays import built, uniform
@@ -21,6 +22,9 @@ CPP_LINE = 80
 """clang-format's column limit in the Google style."""
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+# Outside printable ASCII, a quote or backslash, and a `?` after a `?` (no trigraph such as
+# `??=` for compilers before C++17).
+_SPECIAL = re.compile(r'[^ -~]|["\\]|(?<=\?)\?')
 
 
 def _cpp_string(text: str) -> str:
@@ -29,23 +33,17 @@ def _cpp_string(text: str) -> str:
     three-digit octal escape, which no following digit extends. ASCII source reads the same
     under any compiler's source charset (MSVC without /utf-8 reads a code page). The `s`
     suffix keeps a NUL inside the string, and clang-format never splits such a token."""
-    out = ['"']
-    previous = ""
-    for char in text:
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
-            raise ValueError(f"a C++ string cannot hold the lone surrogate U+{code:04X}")
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif char == "?" and previous == "?":
-            out.append("\\?")  # no trigraph (`??=`) for compilers before C++17
-        elif 0x20 <= code < 0x7F:
-            out.append(char)
-        else:
-            out.extend(f"\\{byte:03o}" for byte in char.encode("utf-8"))
-        previous = char
-    out.append('"s')
-    return "".join(out)
+    return f'"{_SPECIAL.sub(_escape, text)}"s'
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"a C++ string cannot hold the lone surrogate U+{code:04X}")
+    if char == "?":
+        return "\\?"
+    return _ESCAPES.get(char) or "".join(f"\\{byte:03o}" for byte in char.encode("utf-8"))
 
 
 # The element type holding each dtype's bytes as np.save writes them (npy() copies them).

@@ -8,11 +8,12 @@ literal is laid out here once (one line, or a tree one entry per line) and stays
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from ..arrays import built, filled
 from ..lazy import LazyModule
-from ..unsafe import PATTERN as _UNSAFE
+from ..unsafe import CLASS
 from ._elements import Elements
 from .code import Code
 
@@ -27,24 +28,22 @@ CS_LINE = 100
 
 def _cs_string(text: str) -> str:
     """A C# regular string literal: `\\uXXXX` for controls (NUL included) and unsafe.py's
-    code points (never `\\xH..`, which reads up to four hex digits); the rest raw, as UTF-8."""
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
-            raise ValueError(f"a C# string cannot hold the lone surrogate U+{code:04X}")
-        if char in _CS_ESCAPES:
-            out.append(_CS_ESCAPES[char])
-        elif code < 0x20 or code == 0x7F or _UNSAFE.match(char):
-            # U+0085, U+2028 and U+2029 end a line in C# source: they are among unsafe.py's.
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    code points (never `\\xH..`, which reads up to four hex digits); the rest raw, as UTF-8.
+    U+0085, U+2028 and U+2029 end a line in C# source: they are among unsafe.py's."""
+    return f'"{_CS_SPECIAL.sub(_cs_escape, text)}"'
 
 
 _CS_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+_CS_SPECIAL = re.compile(rf'["\\\x00-\x1f\x7f\ud800-\udfff{CLASS}]')
+
+
+def _cs_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"a C# string cannot hold the lone surrogate U+{code:04X}")
+    return _CS_ESCAPES.get(char) or f"\\u{code:04x}"
+
 
 # The C# array holding each dtype's bytes as np.save writes them (Buffer.BlockCopy, little-endian).
 _CS_TYPES = {

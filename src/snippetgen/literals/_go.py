@@ -4,11 +4,12 @@ as `npy(NPY_<DTYPE>_<SHAPE>, []float32{...})`, laid out as gofmt prints them."""
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from ..arrays import built, filled
 from ..lazy import LazyModule
-from ..unsafe import PATTERN as _UNSAFE
+from ..unsafe import CLASS
 from ._elements import Elements
 from .code import Code
 
@@ -21,24 +22,22 @@ else:
 def _go_string(text: str) -> str:
     """A Go interpreted string literal: `\\xHH` for ASCII controls (NUL included), `\\uXXXX` for
     unsafe.py's other code points; the rest raw, as UTF-8 source."""
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
-            raise ValueError(f"a Go string cannot hold the lone surrogate U+{code:04X}")
-        if char in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[char])
-        elif code < 0x80 and (code < 0x20 or code == 0x7F):
-            out.append(f"\\x{code:02x}")
-        elif _UNSAFE.match(char):
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    return f'"{_GO_SPECIAL.sub(_go_escape, text)}"'
 
 
 _GO_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+_GO_SPECIAL = re.compile(rf'["\\\x00-\x1f\x7f\ud800-\udfff{CLASS}]')
+
+
+def _go_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"a Go string cannot hold the lone surrogate U+{code:04X}")
+    if char in _GO_ESCAPES:
+        return _GO_ESCAPES[char]
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
 
 # The Go slice holding each dtype's bytes as np.save writes them (binary.Write, little-endian).
 _GO_TYPES = {

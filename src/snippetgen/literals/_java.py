@@ -4,6 +4,7 @@ as `npy(NPY_<DTYPE>_<SHAPE>, new float[] {...})`, laid out as google-java-format
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ JAVA_LINE = 100
 """google-java-format's column limit."""
 
 _NAMED = {'"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+_SPECIAL = re.compile(r'[^ -~]|["\\]')
 
 
 def _java_string(text: str) -> str:
@@ -27,29 +29,27 @@ def _java_string(text: str) -> str:
     controls (NUL included), `\\uXXXX` (surrogate pairs past the BMP) for the rest of
     non-ASCII, unsafe.py's code points among them. ASCII source compiles the same under
     any locale, which Java 17's launcher reads the file in."""
-    out = ['"']
-    for i, char in enumerate(text):
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
-            raise ValueError(f"a Java string cannot hold the lone surrogate U+{code:04X}")
-        if char == "\\":
-            # google-java-format splits a long literal before `\t`, even `\\t`: a backslash
-            # before a `t` goes in octal so that no split lands inside an escape.
-            out.append("\\134" if text[i + 1 : i + 2] == "t" else "\\\\")
-        elif char in _NAMED:
-            out.append(_NAMED[char])
-        elif code < 0x20 or code == 0x7F:
-            # Three octal digits always: a digit that follows stays a digit.
-            out.append(f"\\{code:03o}")
-        elif code < 0x7F:
-            out.append(char)
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            high, low = divmod(code - 0x10000, 0x400)
-            out.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
-    out.append('"')
-    return "".join(out)
+    return f'"{_SPECIAL.sub(_escape, text)}"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"a Java string cannot hold the lone surrogate U+{code:04X}")
+    if char == "\\":
+        # google-java-format splits a long literal before `\t`, even `\\t`: a backslash
+        # before a `t` goes in octal so that no split lands inside an escape.
+        return "\\134" if match.string[match.end() : match.end() + 1] == "t" else "\\\\"
+    if char in _NAMED:
+        return _NAMED[char]
+    if code < 0x20 or code == 0x7F:
+        # Three octal digits always: a digit that follows stays a digit.
+        return f"\\{code:03o}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
 
 
 def _java_int(value: int) -> str:

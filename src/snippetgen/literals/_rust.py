@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 from ..arrays import built, uniform
 from ..lazy import LazyModule, loaded
-from ..unsafe import PATTERN as _UNSAFE
+from ..unsafe import CLASS
 from ._elements import Elements
 from .code import Code
 
@@ -25,23 +26,20 @@ SHORT_ITEM = 10
 """rustfmt's short_array_element_width_threshold: arrays of items this short fill lines."""
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+_SPECIAL = re.compile(rf'["\\\x00-\x1f\x7f\ud800-\udfff{CLASS}]')
 
 
 def _rust_string(text: str) -> str:
     """A Rust string literal: `\\u{..}` for controls and unsafe.py's code points; the rest raw."""
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if 0xD800 <= code <= 0xDFFF:
-            raise ValueError(f"a Rust string cannot hold the lone surrogate U+{code:04X}")
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif code < 0x20 or code == 0x7F or _UNSAFE.match(char):
-            out.append(f"\\u{{{code:x}}}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    return f'"{_SPECIAL.sub(_escape, text)}"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"a Rust string cannot hold the lone surrogate U+{code:04X}")
+    return _ESCAPES.get(char) or f"\\u{{{code:x}}}"
 
 
 # The slice element holding each dtype's bytes as np.save writes them (to_le_bytes).
