@@ -212,7 +212,7 @@ def _panel(request: Request, table: RuleTable, black_cache: bool) -> Panel:
         if not reason:
             # The one-shot snippets, then each variant's (the LLM stream), in language order.
             snippets = [
-                snippet(request, tab_id, language, variant, black_cache=black_cache)
+                snippet(request, tab_id, language, variant, black_cache=black_cache, remember=False)
                 for variant in table.variants_of(situation, tab_id)
                 for language in rule.languages
             ]

@@ -159,9 +159,10 @@ def _choose(table: RuleTable, request: Request, tab: TabId, language: str | None
 
 def snippet(
     request: Request, tab: TabId, language: str | None = None, variant: str = DEFAULT_VARIANT, *,
-    black_cache: bool = True,
+    black_cache: bool = True, remember: bool = True,
 ) -> Snippet:
-    """The snippet of one cell for a request; see render_snippet."""
+    """The snippet of one cell for a request; see render_snippet. With `remember=False` a
+    snippet made afresh is not kept (a panel keeps its snippets itself)."""
     state = renderer()
     key = (request.key, tab, language, variant)
     if black_cache:
@@ -185,7 +186,7 @@ def snippet(
     else:
         code, copy_code, packages = _reference(state, request, template, declared, route)
     made = _snippet(table, request, tab, tab_rule, declared, variant, code, copy_code, packages)
-    if black_cache:
+    if black_cache and remember:
         state.snippets.put(key, made)
     return made
 
