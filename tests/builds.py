@@ -72,12 +72,13 @@ def prebuild(language: str, codes: Iterable[str]) -> None:
     build = BUILDS.get(language)
     if build is None:
         return
+    codes = list(codes)
+    # A folder's marker is written once its build is complete: what is built needs no lock,
+    # so a run never waits on another worker's batch of other codes.
+    if not _unbuilt(language, codes):
+        return
     with locked(language):
-        todo: dict[Path, str] = {}
-        for code in codes:
-            folder = _folder(language, code)
-            if not (folder / _DONE).exists():
-                todo[folder] = code
+        todo = _unbuilt(language, codes)
         if not todo:
             return
         filename = LANGUAGES[language].filename("manual_http")
@@ -87,6 +88,11 @@ def prebuild(language: str, codes: Iterable[str]) -> None:
         build.build(list(todo))
         for folder in todo:
             (folder / _DONE).touch()
+
+
+def _unbuilt(language: str, codes: list[str]) -> dict[Path, str]:
+    folders = {_folder(language, code): code for code in codes}
+    return {folder: code for folder, code in folders.items() if not (folder / _DONE).exists()}
 
 
 def command(language: str, code: str, path: Path) -> list[str]:

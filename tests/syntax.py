@@ -88,9 +88,11 @@ def precheck(language: str, codes: Iterable[str]) -> None:
     batch = BATCHES.get(language)
     if batch is None:
         return
+    codes = list(codes)
+    if not _unchecked(language, codes):
+        return
     with builds.locked(f"{language}.syntax"):
-        todo = {_result(language, code): code for code in codes}
-        todo = {result: code for result, code in todo.items() if not result.exists()}
+        todo = _unchecked(language, codes)
         if not todo:
             return
         sources = {}
@@ -101,7 +103,15 @@ def precheck(language: str, codes: Iterable[str]) -> None:
             source.write_text(code, encoding="utf-8")
             sources[source] = result
         for source, error in batch(list(sources)).items():
-            sources[source].write_text(_PASSED if error is None else error, encoding="utf-8")
+            # Whole or not at all: checked() reads results without the lock.
+            partial = sources[source].with_suffix(".partial")
+            partial.write_text(_PASSED if error is None else error, encoding="utf-8")
+            partial.replace(sources[source])
+
+
+def _unchecked(language: str, codes: list[str]) -> dict[Path, str]:
+    results = {_result(language, code): code for code in codes}
+    return {result: code for result, code in results.items() if not result.exists()}
 
 
 def checked(language: str, code: str) -> tuple[bool, str | None]:
