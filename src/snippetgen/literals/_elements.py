@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..arrays import npy_header_name
-from ..lazy import LazyModule
 
 if TYPE_CHECKING:
     import numpy as np
-else:
-    np = LazyModule("numpy")
 
 
 @dataclass(frozen=True)
