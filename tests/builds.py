@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -67,21 +67,30 @@ def locked(name: str) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def once(name: str, missing: Callable[[], dict[Path, str]], make: Callable[[dict[Path, str]], None]) -> None:
+    """`make(missing())` under the run's lock on `name`, unless nothing is missing. What is
+    made is marked only once complete, so `missing` is first asked without the lock: a run
+    never waits on another worker's batch of other codes."""
+    if not missing():
+        return
+    with locked(name):
+        todo = missing()
+        if todo:
+            make(todo)
+
+
 def prebuild(language: str, codes: Iterable[str]) -> None:
     """Build every one of `codes` not built yet, in one batch (no-op for interpreted languages)."""
     build = BUILDS.get(language)
     if build is None:
         return
-    codes = list(codes)
-    # A folder's marker is written once its build is complete: what is built needs no lock,
-    # so a run never waits on another worker's batch of other codes.
-    if not _unbuilt(language, codes):
-        return
-    with locked(language):
-        todo = _unbuilt(language, codes)
-        if not todo:
-            return
-        filename = LANGUAGES[language].filename("manual_http")
+    folders = {_folder(language, code): code for code in codes}
+    filename = LANGUAGES[language].filename("manual_http")
+
+    def unbuilt() -> dict[Path, str]:
+        return {folder: code for folder, code in folders.items() if not (folder / _DONE).exists()}
+
+    def make(todo: dict[Path, str]) -> None:
         for folder, code in todo.items():
             folder.mkdir(parents=True, exist_ok=True)
             (folder / filename).write_text(code, encoding="utf-8")
@@ -89,10 +98,7 @@ def prebuild(language: str, codes: Iterable[str]) -> None:
         for folder in todo:
             (folder / _DONE).touch()
 
-
-def _unbuilt(language: str, codes: list[str]) -> dict[Path, str]:
-    folders = {_folder(language, code): code for code in codes}
-    return {folder: code for folder, code in folders.items() if not (folder / _DONE).exists()}
+    once(language, unbuilt, make)
 
 
 def command(language: str, code: str, path: Path) -> list[str]:

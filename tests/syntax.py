@@ -89,13 +89,12 @@ def precheck(language: str, codes: Iterable[str]) -> None:
     batch = BATCHES.get(language)
     if batch is None:
         return
-    codes = list(codes)
-    if not _unchecked(language, codes):
-        return
-    with builds.locked(f"{language}.syntax"):
-        todo = _unchecked(language, codes)
-        if not todo:
-            return
+    results = {_result(language, code): code for code in codes}
+
+    def unchecked() -> dict[Path, str]:
+        return {result: code for result, code in results.items() if not result.exists()}
+
+    def check(todo: dict[Path, str]) -> None:
         sources = {}
         for result, code in todo.items():
             folder = result.with_suffix(".source")
@@ -109,10 +108,7 @@ def precheck(language: str, codes: Iterable[str]) -> None:
             partial.write_text(_PASSED if error is None else error, encoding="utf-8")
             partial.replace(sources[source])
 
-
-def _unchecked(language: str, codes: list[str]) -> dict[Path, str]:
-    results = {_result(language, code): code for code in codes}
-    return {result: code for result, code in results.items() if not result.exists()}
+    builds.once(f"{language}.syntax", unchecked, check)
 
 
 def checked(language: str, code: str) -> tuple[bool, str | None]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..arrays import built, uniform
 from ..lazy import LazyModule
 from ._elements import Elements
-from .code import Code
+from .code import Code, code_point
 
 if TYPE_CHECKING:
     import numpy as np
@@ -38,9 +38,7 @@ def _cpp_string(text: str) -> str:
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        raise ValueError(f"a C++ string cannot hold the lone surrogate U+{code:04X}")
+    code_point(char, "C++")  # refuses a lone surrogate
     if char == "?":
         return "\\?"
     return _ESCAPES.get(char) or "".join(f"\\{byte:03o}" for byte in char.encode("utf-8"))

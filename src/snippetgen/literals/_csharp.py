@@ -15,7 +15,7 @@ from ..arrays import built, filled
 from ..lazy import LazyModule
 from ..unsafe import CLASS
 from ._elements import Elements
-from .code import Code
+from .code import Code, code_point
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,9 +39,7 @@ _CS_SPECIAL = re.compile(rf'["\\\x00-\x1f\x7f\ud800-\udfff{CLASS}]')
 
 def _cs_escape(match: re.Match[str]) -> str:
     char = match.group()
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        raise ValueError(f"a C# string cannot hold the lone surrogate U+{code:04X}")
+    code = code_point(char, "C#")
     return _CS_ESCAPES.get(char) or f"\\u{code:04x}"
 
 

@@ -11,7 +11,7 @@ from ..arrays import built, filled
 from ..lazy import LazyModule
 from ..unsafe import CLASS
 from ._elements import Elements
-from .code import Code
+from .code import Code, code_point
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,9 +31,7 @@ _GO_SPECIAL = re.compile(rf'["\\\x00-\x1f\x7f\ud800-\udfff{CLASS}]')
 
 def _go_escape(match: re.Match[str]) -> str:
     char = match.group()
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        raise ValueError(f"a Go string cannot hold the lone surrogate U+{code:04X}")
+    code = code_point(char, "Go")
     if char in _GO_ESCAPES:
         return _GO_ESCAPES[char]
     return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"

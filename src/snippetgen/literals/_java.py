@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..arrays import built, npy_header_name
 from ..lazy import LazyModule
-from .code import Code
+from .code import Code, code_point
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,9 +34,7 @@ def _java_string(text: str) -> str:
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        raise ValueError(f"a Java string cannot hold the lone surrogate U+{code:04X}")
+    code = code_point(char, "Java")
     if char == "\\":
         # google-java-format splits a long literal before `\t`, even `\\t`: a backslash
         # before a `t` goes in octal so that no split lands inside an escape.

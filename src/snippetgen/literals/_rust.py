@@ -11,7 +11,7 @@ from ..arrays import built, uniform
 from ..lazy import LazyModule, loaded
 from ..unsafe import CLASS
 from ._elements import Elements
-from .code import Code
+from .code import Code, code_point
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,9 +36,7 @@ def _rust_string(text: str) -> str:
 
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        raise ValueError(f"a Rust string cannot hold the lone surrogate U+{code:04X}")
+    code = code_point(char, "Rust")
     return _ESCAPES.get(char) or f"\\u{{{code:x}}}"
 
 
