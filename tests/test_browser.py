@@ -83,7 +83,7 @@ def assert_code_shown(state: dict):
         assert secret not in copied
 
 
-def click_through(page) -> tuple[int, int]:
+def click_through(page) -> tuple[int, int, int]:
     """Show every tab block of the page by clicking its labels, as a reader would, and check
     what each holds once it shows; returns (top-level tab sets, blocks, clicks made). Linked
     tabs switch many blocks at a click: each block is read the first time it is visible."""
