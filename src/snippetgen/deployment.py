@@ -150,7 +150,9 @@ class Deployment(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Deployment:
-        _ = self.situation  # raises on an algorithm that contradicts env_type
+        # Raises on an algorithm that contradicts env_type. Kept as the cached value:
+        # functools.cached_property takes a lock on each first read in Python 3.11.
+        self.__dict__["situation"] = classify(self.algorithm, self.env_type)
         multi_agent = self.env_type == "pettingzoo"
         for field in ("observation_space", "action_space"):
             space = getattr(self, field)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import operator
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Literal, NamedTuple
 
 from pydantic import (
@@ -16,7 +17,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -81,21 +81,16 @@ class Cost(NamedTuple):
 
 class _Space(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-    _cost: Cost = PrivateAttr(default=Cost())  # immutable: no factory to call per instance
 
-    @model_validator(mode="after")
-    def _within_budget(self) -> _Space:
-        self._cost = self._own_cost()
-        check_budget(self._cost)
-        return self
-
-    def _own_cost(self) -> Cost:
-        # Dict and Tuple spaces: their parts, validated (and costed) before them.
+    @property
+    def cost(self) -> Cost:
+        """What this space's example values hold (its parts' summed, for Dict and Tuple).
+        Cheap: a field's budgets are checked once, after its whole tree is validated."""
         parts = getattr(self, "spaces", None)
         if isinstance(parts, dict):
-            return _sum_costs([child._cost for child in parts.values()], names=_name_bytes(parts))
+            return _sum_costs([child.cost for child in parts.values()], names=_name_bytes(parts))
         if isinstance(parts, tuple):
-            return _sum_costs([child._cost for child in parts])
+            return _sum_costs([child.cost for child in parts])
         raise NotImplementedError
 
 
@@ -138,8 +133,14 @@ def _name_bytes(keys) -> int:
 def space_cost(space) -> Cost:
     """The Cost of a space, or of a mapping of agent id to space (agent ids included)."""
     if isinstance(space, dict):
-        return _sum_costs([space_cost(sub) for sub in space.values()], names=_name_bytes(space))
-    return space._cost
+        return _sum_costs([sub.cost for sub in space.values()], names=_name_bytes(space))
+    return space.cost
+
+
+def within_budget(space):
+    """`space` (or a mapping of agent id to space), or a ValueError naming the budget it exceeds."""
+    check_budget(space_cost(space))
+    return space
 
 
 def _product(shape: tuple[int, ...], limit: int) -> int:
@@ -152,18 +153,33 @@ def _product(shape: tuple[int, ...], limit: int) -> int:
     return total
 
 
+class BoxSummary(NamedTuple):
+    cost: Cost
+    fill: float | int | None
+    """One value every element may take, when the bounds allow one (None: they differ)."""
+
+
 class Box(_Space):
     type: Literal["Box"]
     shape: tuple[Annotated[int, Field(ge=1)], ...]
     dtype: Dtype = "float32"
     low: Bound | None = None
     high: Bound | None = None
-    # One value every element may take, when the bounds allow one (None: they differ).
-    _fill: float | int | None = PrivateAttr(default=None)
 
-    def _own_cost(self) -> Cost:
-        # Plain Python, so validating a deployment does not import numpy; the size
-        # is checked before the bounds are read.
+    @model_validator(mode="after")
+    def _bounds(self) -> Box:
+        # Kept as the cached value: functools.cached_property takes a lock on each
+        # first read in Python 3.11, a cost every Box would pay.
+        self.__dict__["summary"] = self._summary()
+        return self
+
+    @cached_property
+    def summary(self) -> BoxSummary:
+        """Its cost and its fill value, read from the declared shape and bounds."""
+        return self._summary()
+
+    def _summary(self) -> BoxSummary:
+        # Plain Python, so validating a deployment does not import numpy.
         size = _product(self.shape, MAX_ELEMENTS)
         check_budget(Cost(elements=size))
         lows = _numbers(self.low, "low", self.shape, -math.inf)
@@ -179,9 +195,12 @@ class Box(_Space):
         if self.dtype not in _FLOAT_DTYPES and self.dtype != "bool" and isinstance(fill, float):
             fill = math.ceil(fill) if math.isfinite(fill) else fill
         if low <= fill <= high:
-            self._fill = fill
-            return Cost(elements=size, arrays=1)
-        return Cost(elements=size, listed=size, arrays=1)
+            return BoxSummary(Cost(elements=size, arrays=1), fill)
+        return BoxSummary(Cost(elements=size, listed=size, arrays=1), None)
+
+    @property
+    def cost(self) -> Cost:
+        return self.summary.cost
 
     def _bound_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         low = -np.inf if self.low is None else self.low
@@ -240,7 +259,8 @@ class Discrete(_Space):
     n: Annotated[int, Field(ge=1)]
     start: int = 0
 
-    def _own_cost(self) -> Cost:
+    @property
+    def cost(self) -> Cost:
         # Its action mask holds n elements.
         return Cost(elements=self.n, arrays=1)
 
@@ -249,7 +269,8 @@ class MultiDiscrete(_Space):
     type: Literal["MultiDiscrete"]
     nvec: tuple[Annotated[int, Field(ge=1)], ...] = Field(min_length=1)
 
-    def _own_cost(self) -> Cost:
+    @property
+    def cost(self) -> Cost:
         return Cost(elements=len(self.nvec), arrays=1)
 
 
@@ -257,7 +278,8 @@ class MultiBinary(_Space):
     type: Literal["MultiBinary"]
     n: Annotated[int, Field(ge=1)] | tuple[Annotated[int, Field(ge=1)], ...]
 
-    def _own_cost(self) -> Cost:
+    @property
+    def cost(self) -> Cost:
         shape = (self.n,) if isinstance(self.n, int) else self.n
         return Cost(elements=_product(shape, MAX_ELEMENTS), arrays=1)
 
@@ -285,20 +307,18 @@ Space = Annotated[
 ]
 
 
-def _agents_within_budget(spaces: dict) -> dict:
-    check_budget(space_cost(spaces))
-    return spaces
-
-
 AgentSpaces = Annotated[
-    dict[str, Space], Field(min_length=1, max_length=MAX_AGENTS), AfterValidator(_agents_within_budget)
+    dict[str, Space], Field(min_length=1, max_length=MAX_AGENTS), AfterValidator(within_budget)
 ]
 """A PettingZoo environment's spaces: agent id → space."""
 
 
-SpaceOrAgents = Annotated[Space | AgentSpaces, Field(union_mode="left_to_right")]
+SpaceOrAgents = Annotated[
+    Annotated[Space, AfterValidator(within_budget)] | AgentSpaces, Field(union_mode="left_to_right")
+]
 """A deployment's observation or action space: one space, or one per agent. Tried in that
-order, so a space (the common case) is validated once, never also as a mapping of agents."""
+order, so a space (the common case) is validated once, never also as a mapping of agents.
+Budgets hold per field: a Dict or Tuple space's parts are counted together, once."""
 
 AgentIds = Annotated[
     tuple[Annotated[str, Field(max_length=MAX_AGENT_ID_LENGTH)], ...], Field(max_length=MAX_AGENTS)
@@ -316,10 +336,10 @@ def example(space) -> object:
     if isinstance(space, dict):
         return {agent: example(sub) for agent, sub in space.items()}
     if isinstance(space, Box):
-        if space._fill is not None:
+        if space.summary.fill is not None:
             # One value for every element: no bound arrays are built. An int beyond 64 bits
             # goes through float64, as bound arrays do; astype casts as it did for those.
-            value = space._fill
+            value = space.summary.fill
             if isinstance(value, int) and not -(2**63) <= value < 2**64:
                 value = float(value)
             return np.full(space.shape, np.asarray(value).astype(space.dtype))
