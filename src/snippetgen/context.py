@@ -95,7 +95,10 @@ def _exact_json() -> pydantic_core.SchemaSerializer:
 
 
 class Request:
-    """One render request: its memo key, its values (shown and copied), and its shape."""
+    """One render request: its memo key, its values (shown and copied), and its shape.
+
+    All but `data` is worked out here, once: every snippet of a request reads them.
+    """
 
     def __init__(
         self,
@@ -109,37 +112,43 @@ class Request:
         self.deployment = deployment
         self.profile = profile
         self.key_display = key_display
-        self.placeholders = placeholders or _default_placeholders()
+        self.placeholders = placeholders = placeholders or _default_placeholders()
         self.prompt = DEFAULT_PROMPT if prompt is None else prompt
-        self._rest = _exact_json().to_json(deployment, exclude=_DEPLOYMENT_SLOTS)
+        rest = _exact_json().to_json(deployment, exclude=_DEPLOYMENT_SLOTS)
         fields = deployment.__dict__
+        shown_placeholders = list(placeholders.__dict__.values())
         self.key = digest(
             "request/1",
-            self._rest,
+            rest,
             [_secret(fields[name]) for name in sorted(_DEPLOYMENT_SLOTS)],
             profile,
             key_display,
-            list(self.placeholders.__dict__.values()),
+            shown_placeholders,
             self.prompt,
         )
         """A digest of everything the output depends on, the real key included: the memos' key."""
 
+        api_key = deployment.api_key
+        self.secret_key: str | None = (
+            None if key_display == "placeholders" or api_key is None else api_key.get_secret_value()
+        )
+        """The real key, for the copied code; None in docs mode."""
+        self.shown_key: str = (
+            placeholders.api_key
+            if key_display == "placeholders"
+            else ("" if self.secret_key is None else mask_key(self.secret_key))
+        )
+        """The key as the screen shows it: masked, or the docs placeholder."""
+        self.shown: dict[str, Any] = self._values(self.shown_key)
+        """The values of the code on screen."""
+        self.slots: dict[str, bool] = {name: value is not None for name, value in self.shown.items()}
+        """Each slot, and whether it has a value (a template tests it for none)."""
+        self.shape = digest("shape/1", rest, shown_placeholders, list(self.slots.items()))
+        """A digest of everything but the slot values that reaches a template: a skeleton's key."""
+        self._rest = rest
+
     def __repr__(self) -> str:
         return f"Request({self.deployment!r}, profile={self.profile!r}, key_display={self.key_display!r})"
-
-    @cached_property
-    def secret_key(self) -> str | None:
-        """The real key, for the copied code; None in docs mode."""
-        if self.key_display == "placeholders" or self.deployment.api_key is None:
-            return None
-        return self.deployment.api_key.get_secret_value()
-
-    @cached_property
-    def shown_key(self) -> str:
-        """The key as the screen shows it: masked, or the docs placeholder."""
-        if self.key_display == "placeholders":
-            return self.placeholders.api_key
-        return "" if self.secret_key is None else mask_key(self.secret_key)
 
     def _values(self, api_key: str | None) -> dict[str, Any]:
         endpoint: str | None
@@ -155,27 +164,11 @@ class Request:
             "env_id": self.deployment.env_id,
         }
 
-    @cached_property
-    def shown(self) -> dict[str, Any]:
-        """The values of the code on screen."""
-        return self._values(self.shown_key)
-
     @property
     def copied(self) -> dict[str, Any]:
         """The values of the code the copy icon copies (the real key; not kept)."""
         key = self.shown_key if self.key_display == "placeholders" else self.secret_key
         return self._values(key)
-
-    @cached_property
-    def slots(self) -> dict[str, bool]:
-        """Each slot, and whether it has a value (a template tests it for none)."""
-        return {name: value is not None for name, value in self.shown.items()}
-
-    @cached_property
-    def shape(self) -> bytes:
-        """A digest of everything but the slot values that reaches a template: a skeleton's key."""
-        slots = list(self.slots.items())
-        return digest("shape/1", self._rest, list(self.placeholders.__dict__.values()), slots)
 
     @cached_property
     def data(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,6 +88,61 @@ class Renderer:
         sources = sorted(package.glob("*.py")) + sorted(p for p in TEMPLATE_DIR.rglob("*") if p.is_file())
         self.skeletons = SkeletonStore(self.env, table.packages, DiskStore(cache_dir(), sources))
         self.snippets = Memo(SNIPPET_CACHE_BYTES, _snippet_size)
+        # A handful per cell of the table: never evicted.
+        self.cells: dict[tuple, _Cell] = {}
+
+    def cell(
+        self, profile: str, situation: Situation, tab: TabId, language: str | None, variant: str
+    ) -> _Cell:
+        """The cell's template, route and language, checked once; SnippetError naming the choices."""
+        key = (profile, situation, tab, language, variant)
+        found = self.cells.get(key)
+        if found is None:
+            found = self.cells[key] = _resolve(self.table, *key)
+        return found
+
+
+class _Cell:
+    """One cell of the table as a snippet needs it; its snippets differ only in their codes."""
+
+    def __init__(
+        self,
+        table: RuleTable,
+        profile: str,
+        situation: Situation,
+        tab: TabId,
+        tab_rule: TabRule,
+        declared: Language,
+        variant: str,
+    ) -> None:
+        self.template = table.template(profile, situation, tab, declared.id, variant)
+        self.route = table.suffix(situation, variant)
+        self.language = declared
+        self.requires = tab_rule.requires
+        self.env_package = table.situations[situation].env_package if tab_rule.with_env_package else None
+        self.fields: dict[str, Any] = {
+            "tab": tab,
+            "language": declared.id,
+            "variant": variant,
+            "profile": profile,
+            "situation": situation,
+            "code": "",
+            "copy_code": "",
+            "filename": declared.filename(tab),
+            "run": declared.run_line(tab),
+        }
+        # By (packages the code imports, whether the env package is required).
+        self._blanks: dict[tuple[tuple[str, ...], bool], Snippet] = {}
+
+    def snippet(self, code: str, copy_code: str, packages: tuple[str, ...], env_id: str | None) -> Snippet:
+        with_env = bool(env_id and self.env_package)
+        blank = self._blanks.get((packages, with_env))
+        if blank is None:
+            env_packages = [self.env_package] if with_env and self.env_package else []
+            requires = list(dict.fromkeys([*self.requires, *packages, *env_packages]))
+            install = ("pip install " + " ".join(requires)) if requires else self.language.install
+            blank = self._blanks[packages, with_env] = Snippet.model_construct(**self.fields, install=install)
+        return blank.model_copy(update={"code": code, "copy_code": copy_code})
 
 
 _renderer: Renderer | None = None
@@ -131,9 +187,11 @@ def missing_values(deployment: Deployment, key_display: KeyDisplay) -> str | Non
     return None
 
 
-def _choose(table: RuleTable, request: Request, tab: TabId, language: str | None, variant: str):
-    """The tab's rule and the language's declaration; SnippetError naming the choices otherwise."""
-    check_profile(request.profile)
+def _resolve(
+    table: RuleTable, profile: str, situation: Situation, tab: TabId, language: str | None, variant: str
+) -> _Cell:
+    if profile not in table.profiles:
+        raise SnippetError(f"unknown profile {profile!r}; choose one of: {', '.join(table.profiles)}")
     tab_rule = table.tabs.get(tab)
     if tab_rule is None or tab_rule.kind != "code":
         code_tabs = [t for t, rule in table.tabs.items() if rule.kind == "code"]
@@ -143,7 +201,6 @@ def _choose(table: RuleTable, request: Request, tab: TabId, language: str | None
     if declared is None:
         choices = ", ".join(tab_rule.languages)
         raise SnippetError(f"the {tab_rule.title} tab has no {chosen!r} snippet; choose one of: {choices}")
-    situation = request.deployment.situation
     variants = table.variants_of(situation, tab)
     if variant not in variants:
         situation_title = table.situations[situation].title
@@ -151,10 +208,7 @@ def _choose(table: RuleTable, request: Request, tab: TabId, language: str | None
             f"no {variant!r} variant of the {tab_rule.title} tab for {situation_title} deployments; "
             f"choose one of: {', '.join(variants)}"
         )
-    reason = missing_values(request.deployment, request.key_display)
-    if reason:
-        raise SnippetError(reason)
-    return tab_rule, declared
+    return _Cell(table, profile, situation, tab, tab_rule, declared, variant)
 
 
 def snippet(
@@ -169,72 +223,40 @@ def snippet(
         found = state.snippets.get(key)
         if found is not None:
             return found
-    table = state.table
-    tab_rule, declared = _choose(table, request, tab, language, variant)
-    situation = request.deployment.situation
-    template = table.template(request.profile, situation, tab, declared.id, variant)
-    route = table.suffix(situation, variant)
-    masked = request.key_display == "masked"
+    cell = state.cell(request.profile, request.deployment.situation, tab, language, variant)
+    reason = missing_values(request.deployment, request.key_display)
+    if reason:
+        raise SnippetError(reason)
     if black_cache:
-        data = lambda: {**request.data, "route": Code(route)}  # noqa: E731 (built only on a miss)
-        skeleton = state.skeletons.get(template, declared.id, request.shape, data, request.slots)
-        if masked:
+        data = lambda: {**request.data, "route": Code(cell.route)}  # noqa: E731 (built only on a miss)
+        skeleton = state.skeletons.get(cell.template, cell.language.id, request.shape, data, request.slots)
+        if request.key_display == "masked":
             code, copy_code = skeleton.fill_pair(request.shown, request.copied)
         else:
             code = copy_code = skeleton.fill(request.shown)
         packages = skeleton.packages
     else:
-        code, copy_code, packages = _reference(state, request, template, declared, route)
-    made = _snippet(table, request, tab, tab_rule, declared, variant, code, copy_code, packages)
+        code, copy_code, packages = _reference(state, request, cell)
+    made = cell.snippet(code, copy_code, packages, request.deployment.env_id)
     if black_cache and remember:
         state.snippets.put(key, made)
     return made
 
 
-def _reference(state: Renderer, request: Request, template: str, declared: Language, route: str):
+def _reference(state: Renderer, request: Request, cell: _Cell):
     """Jinja with the values, then black over the whole text (Python)."""
-    data = {**request.data, "route": Code(route)}
+    data = {**request.data, "route": Code(cell.route)}
+    python = cell.language.formatter == "black"
 
     def text(values: dict) -> str:
         slots = {name: None if value is None else Const(value) for name, value in values.items()}
-        code = state.env.get_template(template).render({**slots, **data})
-        return format_python_naive(code) if declared.formatter == "black" else code
+        code = state.env.get_template(cell.template).render({**slots, **data})
+        return format_python_naive(code) if python else code
 
     code = text(request.shown)
     copy_code = text(request.copied) if request.key_display == "masked" else code
-    packages = imported_packages(code, state.table.packages) if declared.formatter == "black" else ()
+    packages = imported_packages(code, state.table.packages) if python else ()
     return code, copy_code, packages
-
-
-def _snippet(
-    table: RuleTable,
-    request: Request,
-    tab: TabId,
-    tab_rule: TabRule,
-    declared: Language,
-    variant: str,
-    code: str,
-    copy_code: str,
-    packages: tuple[str, ...],
-) -> Snippet:
-    situation = request.deployment.situation
-    requires = [*tab_rule.requires, *packages]
-    env_package = table.situations[situation].env_package
-    if tab_rule.with_env_package and request.deployment.env_id and env_package:
-        requires.append(env_package)
-    requires = list(dict.fromkeys(requires))
-    return Snippet.model_construct(
-        tab=tab,
-        language=declared.id,
-        variant=variant,
-        profile=request.profile,
-        situation=situation,
-        code=code,
-        copy_code=copy_code,
-        filename=declared.filename(tab),
-        install=("pip install " + " ".join(requires)) if requires else declared.install,
-        run=declared.run_line(tab),
-    )
 
 
 def render_snippets(
