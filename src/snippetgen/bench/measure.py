@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import statistics
 import subprocess
 import sys
@@ -55,6 +56,10 @@ def p50_each(run: Callable[[Any], object], deployments: Sequence[Any]) -> float:
 
 
 def run_python(code: str, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> str:
+    """Run `code` in a new interpreter with bytecode cached, as pip installs a package: with
+    PYTHONDONTWRITEBYTECODE set, every process would compile the package's sources again."""
+    env = dict(os.environ if env is None else env)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     result = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False
     )
