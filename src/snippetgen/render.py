@@ -164,8 +164,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def check_profile(profile: str) -> None:
-    profiles = rule_table().profiles
+def check_profile(profile: str, table: RuleTable | None = None) -> None:
+    profiles = (rule_table() if table is None else table).profiles
     if profile not in profiles:
         raise SnippetError(f"unknown profile {profile!r}; choose one of: {', '.join(profiles)}")
 
@@ -190,8 +190,7 @@ def missing_values(deployment: Deployment, key_display: KeyDisplay) -> str | Non
 def _resolve(
     table: RuleTable, profile: str, situation: Situation, tab: TabId, language: str | None, variant: str
 ) -> _Cell:
-    if profile not in table.profiles:
-        raise SnippetError(f"unknown profile {profile!r}; choose one of: {', '.join(table.profiles)}")
+    check_profile(profile, table)
     tab_rule = table.tabs.get(tab)
     if tab_rule is None or tab_rule.kind != "code":
         code_tabs = [t for t, rule in table.tabs.items() if rule.kind == "code"]
