@@ -97,7 +97,8 @@ def _exact_json() -> pydantic_core.SchemaSerializer:
 class Request:
     """One render request: its memo key, its values (shown and copied), and its shape.
 
-    All but `data` is worked out here, once: every snippet of a request reads them.
+    Only the memo key is worked out here: the values and the shape on the first snippet that
+    needs them, `data` only when a skeleton is built.
     """
 
     def __init__(
@@ -128,24 +129,21 @@ class Request:
         )
         """A digest of everything the output depends on, the real key included: the memos' key."""
 
-        api_key = deployment.api_key
-        self.secret_key: str | None = (
-            None if key_display == "placeholders" or api_key is None else api_key.get_secret_value()
-        )
-        """The real key, for the copied code; None in docs mode."""
-        self.shown_key: str = (
-            placeholders.api_key
-            if key_display == "placeholders"
-            else ("" if self.secret_key is None else mask_key(self.secret_key))
-        )
-        """The key as the screen shows it: masked, or the docs placeholder."""
-        self.shown: dict[str, Any] = self._values(self.shown_key)
-        """The values of the code on screen."""
-        self.slots: dict[str, bool] = {name: value is not None for name, value in self.shown.items()}
-        """Each slot, and whether it has a value (a template tests it for none)."""
-        self.shape = digest("shape/1", rest, shown_placeholders, list(self.slots.items()))
-        """A digest of everything but the slot values that reaches a template: a skeleton's key."""
         self._rest = rest
+
+    @cached_property
+    def secret_key(self) -> str | None:
+        """The real key, for the copied code; None in docs mode."""
+        if self.key_display == "placeholders" or self.deployment.api_key is None:
+            return None
+        return self.deployment.api_key.get_secret_value()
+
+    @cached_property
+    def shown_key(self) -> str:
+        """The key as the screen shows it: masked, or the docs placeholder."""
+        if self.key_display == "placeholders":
+            return self.placeholders.api_key
+        return "" if self.secret_key is None else mask_key(self.secret_key)
 
     def __repr__(self) -> str:
         return f"Request({self.deployment!r}, profile={self.profile!r}, key_display={self.key_display!r})"
@@ -163,6 +161,29 @@ class Request:
             "prompt": self.prompt,
             "env_id": self.deployment.env_id,
         }
+
+    @cached_property
+    def _slotted(self) -> tuple[dict[str, Any], dict[str, bool], bytes]:
+        # One cached property for the three: each first read of one takes a lock (Python 3.11).
+        shown = self._values(self.shown_key)
+        slots = {name: value is not None for name, value in shown.items()}
+        placeholders = list(self.placeholders.__dict__.values())
+        return shown, slots, digest("shape/1", self._rest, placeholders, list(slots.items()))
+
+    @property
+    def shown(self) -> dict[str, Any]:
+        """The values of the code on screen."""
+        return self._slotted[0]
+
+    @property
+    def slots(self) -> dict[str, bool]:
+        """Each slot, and whether it has a value (a template tests it for none)."""
+        return self._slotted[1]
+
+    @property
+    def shape(self) -> bytes:
+        """A digest of everything but the slot values that reaches a template: a skeleton's key."""
+        return self._slotted[2]
 
     @property
     def copied(self) -> dict[str, Any]:
