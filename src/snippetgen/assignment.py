@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import importlib.util
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 LINE_LENGTH = 88
@@ -50,13 +50,20 @@ def width(text: str) -> int:
     """Columns black counts for `text` (its `str_width`)."""
     if text.isascii():
         return len(text)
+    # ASCII is one column each: only the other characters are looked up, each once.
+    return len(text) + sum(map(_extra_columns, _NON_ASCII.findall(text)))
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=4096)
+def _extra_columns(char: str) -> int:
+    """Columns black counts for one character, less one."""
     starts, rows = _width_table()
-    total = 0
-    for char in text:
-        code = ord(char)
-        i = bisect.bisect_right(starts, code) - 1
-        total += max(rows[i][2], 0) if i >= 0 and code <= rows[i][1] else 1
-    return total
+    code = ord(char)
+    i = bisect.bisect_right(starts, code) - 1
+    return (max(rows[i][2], 0) if i >= 0 and code <= rows[i][1] else 1) - 1
 
 
 @cache

@@ -124,13 +124,17 @@ def json(value, *, indent: int | None = None) -> Code:
     return Code(_UNSAFE.sub(_u_escape, text))
 
 
+# One encoder: json.dumps with options builds a new one per call.
+_json_text = _json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _js(value) -> str:
     if value is None or isinstance(value, bool):
         return _json.dumps(value)
     if isinstance(value, str):
         # unsafe.py's code points as \uXXXX: among them U+2028/U+2029, which end a
         # line inside a string literal in pre-2019 engines.
-        return _UNSAFE.sub(_u_escape, _json.dumps(value, ensure_ascii=False))
+        return _UNSAFE.sub(_u_escape, _json_text(value))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
