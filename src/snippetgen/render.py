@@ -88,7 +88,7 @@ class Renderer:
         sources = sorted(package.glob("*.py")) + sorted(p for p in TEMPLATE_DIR.rglob("*") if p.is_file())
         self.skeletons = SkeletonStore(self.env, table.packages, DiskStore(cache_dir(), sources))
         self.snippets = Memo(SNIPPET_CACHE_BYTES, _snippet_size)
-        # A handful per cell of the table: never evicted.
+        # Only cells that resolve are kept, so the table bounds it: never evicted.
         self.cells: dict[tuple, _Cell] = {}
 
     def cell(
