@@ -43,6 +43,9 @@ class Language:
     """Manual HTTP: the most lines shown, per situation."""
     file: str = "{tab}.{extension}"
     """The name a user saves the code under; a toolchain may fix it (Cargo finds `main.rs`)."""
+    httpsnippet: tuple[str, str] | None = None
+    """httpsnippet's target and client for the same Manual HTTP snippet, when it has one: the
+    bench times the set of them side by side (`python -m snippetgen bench --against httpsnippet`)."""
 
     def filename(self, tab: str) -> str:
         return self.file.format(tab=tab, extension=self.extension)
@@ -75,6 +78,7 @@ _DECLARATIONS = (
         runner=("python",),
         syntax_check=None,
         line_budgets=_budgets(40, 45, 50, 40),
+        httpsnippet=("python", "requests"),
     ),
     Language(
         id="shell",
@@ -101,6 +105,7 @@ _DECLARATIONS = (
         runner=("bash",),
         syntax_check=("bash", "-n"),
         line_budgets=_budgets(35, 45, 45, 40),
+        httpsnippet=("shell", "curl"),
     ),
     Language(
         id="javascript",
@@ -114,6 +119,7 @@ _DECLARATIONS = (
         runner=("node",),
         syntax_check=("node", "--check"),
         line_budgets=_budgets(60, 70, 80, 40),
+        httpsnippet=("javascript", "fetch"),
     ),
     Language(
         id="go",

@@ -10,21 +10,22 @@ from pathlib import Path
 
 from ..deployment import Deployment
 from ..examples import example_deployment
-from ..languages import LanguageId
+from ..languages import LANGUAGES
 from ..render import render_snippets
 from .measure import BenchError, fresh, p50, p50_each, us
 
 CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 HTTPSNIPPET_DIR = CACHE_HOME / "snippetgen" / "httpsnippet"
-SET_LANGUAGES: tuple[LanguageId, ...] = ("python", "curl", "javascript")
+SET = {language.id: language.httpsnippet for language in LANGUAGES.values() if language.httpsnippet}
+"""Our languages httpsnippet also writes, and its target and client for each."""
 
 LOOP_JS = """
 const { HTTPSnippet } = require("httpsnippet");
-const [har, samples] = [JSON.parse(process.argv[2]), Number(process.argv[3])];
+const [har, targets] = [JSON.parse(process.argv[2]), JSON.parse(process.argv[4])];
+const samples = Number(process.argv[3]);
 function set(url) {
   const snippet = new HTTPSnippet({ ...har, url });
-  return [snippet.convert("python", "requests"), snippet.convert("shell", "curl"),
-          snippet.convert("javascript", "fetch")];
+  return targets.map(([target, client]) => snippet.convert(target, client));
 }
 function p50(run) {
   const times = [];
@@ -86,7 +87,7 @@ def against_httpsnippet(samples: int) -> dict[str, float]:
         },
     }
     result = subprocess.run(
-        ["node", str(script), json.dumps(har), str(samples)],
+        ["node", str(script), json.dumps(har), str(samples), json.dumps(list(SET.values()))],
         cwd=HTTPSNIPPET_DIR,
         capture_output=True,
         text=True,
@@ -98,7 +99,7 @@ def against_httpsnippet(samples: int) -> dict[str, float]:
 
     def one_set(fields: dict) -> None:
         # Validated every time, as httpsnippet validates its HAR.
-        render_snippets(Deployment.model_validate(fields), "manual_http", languages=SET_LANGUAGES)
+        render_snippets(Deployment.model_validate(fields), "manual_http", languages=tuple(SET))
 
     def as_fields(d: Deployment) -> dict:
         assert d.api_key is not None
@@ -108,11 +109,12 @@ def against_httpsnippet(samples: int) -> dict[str, float]:
     one_set(same)
     ours_fresh = p50_each(one_set, [as_fields(fresh(deployment)) for _ in range(samples)])
     ours_same = p50(lambda: one_set(same), samples)
-    print(f"{'3-snippet set, p50':24} {'same request':>14} {'new values':>12}")
+    print(f"{f'{len(SET)}-snippet set, p50':24} {'same request':>14} {'new values':>12}")
     print(f"{'httpsnippet (Node)':24} {us(theirs['same']):>14} {us(theirs['fresh']):>12}")
     print(f"{'snippetgen':24} {us(ours_same):>14} {us(ours_fresh):>12}")
+    languages = ", ".join(f"{LANGUAGES[language].title} ({client})" for language, (_, client) in SET.items())
     print(
-        "Manual HTTP get_action request of the gym example: Python requests, curl, JavaScript fetch, "
+        f"Manual HTTP get_action request of the gym example: {languages}, "
         "the input validated each time (a HAR by httpsnippet, a Deployment by snippetgen); "
         "httpsnippet converts every time, snippetgen answers a repeated request from memory"
     )

@@ -14,6 +14,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 from ..arrays import ShellArray, built, npy_header_name, shell_arrays, uniform, walk
+from ..languages import LANGUAGES
 from ..lazy import LazyModule, loaded
 from ..unsafe import PATTERN as _UNSAFE
 from ._cpp import cpp
@@ -370,16 +371,16 @@ def json_in_sh_quotes(value) -> Code:
     return Code(json(value).replace("'", "'\\''"))
 
 
+_OWN = {write.__name__: write for write in (cpp, csharp, go, java, rust)}
+
 FILTERS = {
     "py": python,
     "sh": shell,
     "json": json,
     "js": javascript,
-    "go": go,
-    "cs": csharp,
-    "rust": rust,
-    "cpp": cpp,
-    "java": java,
+    # A language with a quoting of its own: `_<id>.py` defines `<id>()`, and its declaration
+    # names the filter templates call it by.
+    **{language.literal: _OWN[language.id] for language in LANGUAGES.values() if language.id in _OWN},
     "json_by_python": json_by_python,
     "sh_json": shell_json,
     "json_in_sh_quotes": json_in_sh_quotes,
